@@ -1,0 +1,162 @@
+/**
+ * The safetensors format: 8-byte little-endian header length N, N bytes of JSON header
+ * {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?: {str: str}}, then the
+ * raw little-endian data. Offsets are relative to the end of the header.
+ * Every malformation is reported as an LftfError naming the file and the tensor.
+ */
+import { readFileSync } from 'node:fs';
+import { LftfError } from '../errors.js';
+import { writeFileAtomic } from '../util/fs-atomic.js';
+
+export type SafeDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+
+const DTYPE_BYTES: Record<SafeDType, number> = {
+  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+};
+
+export interface TensorEntry {
+  name: string;
+  dtype: SafeDType;
+  shape: number[];
+  /** Absolute byte range in the file. */
+  begin: number;
+  end: number;
+}
+
+export interface SafetensorsFile {
+  path: string;
+  bytes: Uint8Array;
+  tensors: Map<string, TensorEntry>;
+  metadata: Record<string, string>;
+}
+
+/** Largest header we accept (the reference implementation caps it at 100 MB too). */
+const MAX_HEADER = 100_000_000;
+
+export function parseSafetensors(bytes: Uint8Array, path = '<buffer>'): SafetensorsFile {
+  const fail = (msg: string, tensor?: string): never => {
+    throw new LftfError('bad-safetensors', msg, tensor ? `${path}: tensor "${tensor}"` : path);
+  };
+  if (bytes.byteLength < 8) fail(`file is ${bytes.byteLength} bytes, too short for the 8-byte header length (truncated?)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = Number(view.getBigUint64(0, true));
+  if (n > MAX_HEADER) fail(`header length ${n} is implausibly large (corrupt file?)`);
+  if (8 + n > bytes.byteLength) fail(`header length ${n} runs past the end of the file (${bytes.byteLength} bytes; truncated?)`);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+  } catch (e) {
+    fail(`header is not valid JSON (${(e as Error).message})`);
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
+  const dataStart = 8 + n;
+  const dataLen = bytes.byteLength - dataStart;
+  const tensors = new Map<string, TensorEntry>();
+  let metadata: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (raw !== null && typeof raw === 'object') metadata = raw as Record<string, string>;
+      continue;
+    }
+    if (raw === null || typeof raw !== 'object') fail('entry is not an object', name);
+    const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (typeof e.dtype !== 'string' || !(e.dtype in DTYPE_BYTES)) fail(`unsupported dtype ${JSON.stringify(e.dtype)}`, name);
+    const dtype = e.dtype as SafeDType;
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`shape ${JSON.stringify(e.shape)} is not a list of non-negative integers`, name);
+    const shape = e.shape as number[];
+    const off = e.data_offsets;
+    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`data_offsets ${JSON.stringify(off)} are not two non-negative integers`, name);
+    const [b, en] = off as [number, number];
+    if (b > en) fail(`data_offsets [${b}, ${en}] are reversed`, name);
+    if (en > dataLen) fail(`data_offsets [${b}, ${en}] lie outside the data section (${dataLen} bytes; truncated?)`, name);
+    const count = shape.reduce((a, d) => a * d, 1);
+    const want = count * DTYPE_BYTES[dtype];
+    if (want !== en - b) fail(`shape [${shape}] of ${dtype} needs ${want} bytes but data_offsets hold ${en - b}`, name);
+    tensors.set(name, { name, dtype, shape, begin: dataStart + b, end: dataStart + en });
+  }
+  return { path, bytes, tensors, metadata };
+}
+
+export function readSafetensors(path: string): SafetensorsFile {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new LftfError('missing-file', `cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, path);
+  }
+  return parseSafetensors(bytes, path);
+}
+
+// f16 -> f32 through a 65536-entry table: one lookup per value.
+let f16Table: Float32Array | undefined;
+function halfToFloatTable(): Float32Array {
+  if (f16Table) return f16Table;
+  f16Table = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const s = h & 0x8000 ? -1 : 1;
+    const e = (h >> 10) & 0x1f;
+    const m = h & 0x3ff;
+    f16Table[h] = e === 0 ? s * m * 2 ** -24
+      : e === 31 ? (m ? NaN : s * Infinity)
+      : s * (1 + m / 1024) * 2 ** (e - 15);
+  }
+  return f16Table;
+}
+
+/** Decode a floating-point tensor to float32 (f16 and bf16 are widened exactly). */
+export function tensorToFloat32(file: SafetensorsFile, name: string): Float32Array {
+  const e = file.tensors.get(name);
+  if (!e) throw new LftfError('missing-tensor', `tensor "${name}" not found`, file.path);
+  const n = (e.end - e.begin) / DTYPE_BYTES[e.dtype];
+  const src = file.bytes;
+  const view = new DataView(src.buffer, src.byteOffset + e.begin, e.end - e.begin);
+  const out = new Float32Array(n);
+  switch (e.dtype) {
+    case 'F32':
+      if ((src.byteOffset + e.begin) % 4 === 0) out.set(new Float32Array(src.buffer, src.byteOffset + e.begin, n));
+      else for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
+      break;
+    case 'F16': {
+      const t = halfToFloatTable();
+      for (let i = 0; i < n; i++) out[i] = t[view.getUint16(2 * i, true)];
+      break;
+    }
+    case 'BF16': {
+      const u = new Uint32Array(out.buffer);
+      for (let i = 0; i < n; i++) u[i] = view.getUint16(2 * i, true) << 16;
+      break;
+    }
+    case 'F64':
+      for (let i = 0; i < n; i++) out[i] = view.getFloat64(8 * i, true);
+      break;
+    default:
+      throw new LftfError('bad-dtype', `tensor "${name}" has dtype ${e.dtype}; a float tensor (F32, F16, BF16, F64) is needed`, file.path);
+  }
+  return out;
+}
+
+export interface TensorToWrite {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Write float32 tensors as a safetensors file, atomically, header padded to 8 bytes. */
+export function writeSafetensors(path: string, tensors: TensorToWrite[], metadata: Record<string, string> = { format: 'pt' }): void {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const t of tensors) {
+    const count = t.shape.reduce((a, d) => a * d, 1);
+    if (count !== t.data.length) throw new LftfError('shape-mismatch', `tensor "${t.name}": shape [${t.shape}] holds ${count} values, data has ${t.data.length}`, path);
+    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * count] };
+    offset += 4 * count;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
+  const headerBytes = Buffer.from(json, 'utf8');
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(headerBytes.byteLength));
+  const parts: Uint8Array[] = [len, headerBytes];
+  for (const t of tensors) parts.push(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  writeFileAtomic(path, parts);
+}
