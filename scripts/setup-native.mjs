@@ -339,7 +339,10 @@ async function ordinaryInstall() {
   cleanNative(SIDE_PKG); // start clean, so a success here really is the download path
   const pj = path.join(SIDE_PKG, 'package.json');
   const saved = fs.readFileSync(pj, 'utf8'); // install.js edits package.json and may die midway
-  const r = await run(process.execPath, ['scripts/install.js'], { cwd: SIDE_PKG, env: nodeGypEnv(), timeoutS: DL_TIMEOUT_S });
+  // If it falls back to a source build, use the system Node headers when they exist.
+  const nd = process.env.npm_config_nodedir ? null : nodeDir();
+  const env = nodeGypEnv(nd ? { npm_config_nodedir: nd } : {});
+  const r = await run(process.execPath, ['scripts/install.js'], { cwd: SIDE_PKG, env, timeoutS: DL_TIMEOUT_S });
   fs.writeFileSync(pj, saved);
   if (r.code !== 0) return r.timedOut ? 'download timed out' : 'download failed';
   if (!bindingFile(SIDE_PKG)) return 'download left no binding';
