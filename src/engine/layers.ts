@@ -13,6 +13,14 @@ import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_
  * Rows `idx` of a 2-D table: gather forward; the backward pass scatters with a one-hot
  * matMul, which every backend can differentiate.
  */
+/**
+ * One-hot rows as float32. Built as int32 and cast: on the wasm backend (tfjs 4.22)
+ * tf.oneHot(..., 'float32') writes integer bit patterns (1 reads as 1.4e-45).
+ */
+export function oneHotFloat(indices: tf.Tensor1D, depth: number): tf.Tensor2D {
+  return tf.tidy(() => tf.oneHot(indices, depth).cast('float32') as tf.Tensor2D);
+}
+
 const selectRowsImpl = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [table, idx, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
   save([idx]);
@@ -20,7 +28,7 @@ const selectRowsImpl = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) 
   return {
     value: tf.gather(table, idx),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const oneHot = tf.oneHot(saved[0] as tf.Tensor1D, rows, 1, 0, 'float32');
+      const oneHot = oneHotFloat(saved[0] as tf.Tensor1D, rows);
       return [tf.matMul(oneHot, dy as tf.Tensor2D, true, false), tf.zerosLike(saved[0])];
     },
   };

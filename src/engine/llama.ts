@@ -62,7 +62,7 @@ export function ropeInvFreq(rope: RopeConfig, headDim: number): Float32Array {
 }
 
 export class LlamaModel extends DecoderModel {
-  private readonly ropeCache = new Map<number, [tf.Tensor2D, tf.Tensor2D]>();
+  private ropeTable: [tf.Tensor2D, tf.Tensor2D] | undefined;
   private readonly invFreq: Float32Array;
 
   private constructor(config: ModelConfig, tokenizer: TextTokenizer, name: string) {
@@ -116,22 +116,24 @@ export class LlamaModel extends DecoderModel {
     return m;
   }
 
+  /** cos/sin [T, hd/2] for positions 0..T-1: slices of one table that grows by doubling. */
   private rope(T: number): [tf.Tensor2D, tf.Tensor2D] {
-    let cs = this.ropeCache.get(T);
-    if (!cs) {
+    if (!this.ropeTable || this.ropeTable[0].shape[0] < T) {
+      const cap = Math.max(64, 2 ** Math.ceil(Math.log2(T)));
       const half = this.invFreq.length;
-      const cos = new Float32Array(T * half), sin = new Float32Array(T * half);
-      for (let t = 0; t < T; t++) {
+      const cos = new Float32Array(cap * half), sin = new Float32Array(cap * half);
+      for (let t = 0; t < cap; t++) {
         for (let i = 0; i < half; i++) {
           const a = Math.fround(t * this.invFreq[i]);
           cos[t * half + i] = Math.cos(a);
           sin[t * half + i] = Math.sin(a);
         }
       }
-      cs = [tf.keep(tf.tensor2d(cos, [T, half])), tf.keep(tf.tensor2d(sin, [T, half]))];
-      this.ropeCache.set(T, cs);
+      if (this.ropeTable) tf.dispose(this.ropeTable);
+      this.ropeTable = [tf.keep(tf.tensor2d(cos, [cap, half])), tf.keep(tf.tensor2d(sin, [cap, half]))];
     }
-    return cs;
+    const [cos, sin] = this.ropeTable;
+    return [cos.slice([0, 0], [T, -1]), sin.slice([0, 0], [T, -1])];
   }
 
   embed(batch: TokenBatch): tf.Tensor3D {
@@ -210,8 +212,8 @@ export class LlamaModel extends DecoderModel {
   }
 
   override dispose(): void {
-    for (const [c, s] of this.ropeCache.values()) { c.dispose(); s.dispose(); }
-    this.ropeCache.clear();
+    if (this.ropeTable) tf.dispose(this.ropeTable);
+    this.ropeTable = undefined;
     super.dispose();
   }
 }
