@@ -121,7 +121,8 @@ export abstract class DecoderModel {
 
   protected addParam(name: string, data: Float32Array, shape: number[]): void {
     const t = tf.tensor(data, shape, 'float32');
-    this.params.set(name, tf.variable(t, false, `${this.uid}/${name}`));
+    // Trainable in principle; what actually trains is always an explicit variable list.
+    this.params.set(name, tf.variable(t, true, `${this.uid}/${name}`));
     t.dispose();
   }
 
