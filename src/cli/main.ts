@@ -15,6 +15,7 @@ import { readMultipleChoiceJsonl, type McTask } from '../metrics/multiple-choice
 import { evaluate, type McTaskData } from '../score/evaluate.js';
 import { createProgress } from '../notebook/progress.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
+import { runDemo } from '../lftf/pipeline.js';
 
 export const DEFAULT_MODEL_DIR = join(PACKAGE_ROOT, 'models', 'bias-lab');
 
@@ -141,6 +142,36 @@ export function buildProgram(): Command {
         ...(result.ppl !== undefined ? [`ppl        ${fmt(result.ppl, 3)}`] : []),
         ...(result.mc ?? []).map((r) => `${r.task.padEnd(10)} acc ${fmt(r.acc, 3)}  acc_norm ${fmt(r.acc_norm, 3)}  (n=${r.n})`),
       ].join('\n'));
+      model.dispose();
+    });
+
+  program.command('demo').description('build data -> eval -> locate -> tune -> re-eval -> baselines -> report')
+    .option('--model <dir>', 'Hugging Face checkpoint folder (default: the embedded model)')
+    .option('--out <dir>', 'where summary.json, report.html and the run go', 'runs/demo')
+    .option('--seed <n>', 'seed for splits, data order and baselines', parseIntOption('seed'), 0)
+    .option('--bmi-steps <n>', 'steps per exact-BMI trial (K)', parseIntOption('bmi-steps'), 20)
+    .option('--tune-steps <n>', 'steps for the chosen block and each baseline', parseIntOption('tune-steps'), 60)
+    .option('--lr <x>', 'Adam learning rate', Number, 1e-3)
+    .option('--max-train-prompts <n>', 'cap on training prompts per dataset', parseIntOption('max-train-prompts'), 512)
+    .option('--max-dev-prompts <n>', 'cap on dev prompts per dataset', parseIntOption('max-dev-prompts'), 256)
+    .option('--no-baselines', 'skip the baseline comparison')
+    .option('--json', 'print summary.json to stdout')
+    .action(async (o: { model?: string; out: string; seed: number; bmiSteps: number; tuneSteps: number; lr: number; maxTrainPrompts: number; maxDevPrompts: number; baselines: boolean; json?: boolean }) => {
+      const info = await initBackend(program.opts().backend);
+      for (const n of info.notices) process.stderr.write(`lftf: ${n}\n`);
+      const model = loadModel(resolveModelDir(o.model));
+      const log = (line: string) => process.stderr.write(`lftf: ${line}\n`);
+      log(`demo on ${model.name} (${model.numBlocks} blocks, ${(model.parameterCount() / 1e6).toFixed(2)}M parameters), backend ${info.name}`);
+      const t0 = Date.now();
+      const summary = runDemo(model, {
+        seed: o.seed, bmiSteps: o.bmiSteps, tuneSteps: o.tuneSteps, lr: o.lr, maxTrainPrompts: o.maxTrainPrompts,
+        maxDevPrompts: o.maxDevPrompts, baselines: o.baselines, outDir: o.out, backend: info.name, log,
+        progressFor: (label, total) => createProgress(label, total),
+      });
+      const rel = (a: number, b: number) => (b === 0 ? 0 : (100 * (a - b)) / b);
+      log(`AFGB ${summary.before.afgb.toFixed(4)} -> ${summary.after.afgb.toFixed(4)} (${rel(summary.after.afgb, summary.before.afgb).toFixed(1)}%), UB ${summary.before.ub.toFixed(4)} -> ${summary.after.ub.toFixed(4)}, ppl ${summary.before.ppl.toFixed(3)} -> ${summary.after.ppl.toFixed(3)}, mc ${summary.before.mc.toFixed(3)} -> ${summary.after.mc.toFixed(3)}`);
+      log(`wrote ${join(o.out, 'summary.json')} and ${join(o.out, 'report.html')} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
       model.dispose();
     });
 

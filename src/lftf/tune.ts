@@ -1,0 +1,235 @@
+/**
+ * Fine-tune only the chosen blocks with the LFTF loss. Every other weight is never differentiated
+ * and stays bit-identical. Every `evalEvery` steps the dev set is scored; the kept weights are the
+ * best dev AFGB among evaluations whose dev UB and perplexity stay within tolerance of the start.
+ * With `runDir`, checkpoints (block weights + Adam state + step) are written atomically every
+ * `checkpointEvery` steps and `resume` continues from the last one with identical numbers.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { LftfError } from '../errors.js';
+import type { DecoderModel } from '../engine/model.js';
+import { readSafetensors, tensorToFloat32, writeSafetensors } from '../engine/safetensors.js';
+import { afgbScore, ubScore } from '../metrics/bias.js';
+import type { Progress } from '../notebook/progress.js';
+import type { LossStep, TuningRunResult } from '../results.js';
+import { perplexity } from '../score/perplexity.js';
+import type { PromptRow } from '../score/pronouns.js';
+import { writeFileAtomic } from '../util/fs-atomic.js';
+import { DEFAULT_WEIGHTS, KeepSet, lftfLoss, PromptSet, type LossWeights } from './objective.js';
+
+export interface TuneData {
+  biasTrain: readonly PromptRow[];
+  hintTrain: readonly PromptRow[];
+  biasDev: readonly PromptRow[];
+  hintDev: readonly PromptRow[];
+  /** General text: L_keep targets. */
+  keepTexts: readonly string[];
+  /** Held-out general text: dev perplexity. */
+  devTexts: readonly string[];
+}
+
+export interface TuneOptions {
+  steps?: number;
+  lr?: number;
+  batchSize?: number;
+  weights?: Partial<LossWeights>;
+  seed?: number;
+  /** Score dev every N steps (and at the end); 0 = only at the end. */
+  evalEvery?: number;
+  /** Kept checkpoints need dev UB >= (1 - ubTolerance) * start UB ... */
+  ubTolerance?: number;
+  /** ... and dev perplexity <= (1 + pplTolerance) * start perplexity. */
+  pplTolerance?: number;
+  /** Keep the best checkpoint (default) or the last weights. */
+  select?: 'best' | 'last';
+  runDir?: string;
+  checkpointEvery?: number;
+  resume?: boolean;
+  progress?: Progress;
+  /** Checked between steps: return true to stop early (weights so far are kept, saved if runDir). */
+  shouldStop?: () => boolean;
+}
+
+export interface DevMetrics {
+  afgb: number;
+  ub: number;
+  ppl: number;
+}
+
+/** Prepared sets for one model: build once, reuse across trials (prefix caches follow `from`). */
+export class TuneContext {
+  readonly bias: PromptSet;
+  readonly hint: PromptSet;
+  readonly keep: KeepSet;
+  readonly devBias: PromptSet;
+  readonly devHint: PromptSet;
+
+  constructor(readonly model: DecoderModel, readonly data: TuneData, batchSize = 16, seed = 0) {
+    this.bias = new PromptSet(model, data.biasTrain, batchSize, seed);
+    this.hint = new PromptSet(model, data.hintTrain, batchSize, seed + 1);
+    this.keep = new KeepSet(model, data.keepTexts, batchSize);
+    this.devBias = new PromptSet(model, data.biasDev, 64, seed + 2);
+    this.devHint = new PromptSet(model, data.hintDev, 64, seed + 3);
+    // P0 of the starting model, for L_mass.
+    this.bias.recordStartMass();
+    this.hint.recordStartMass();
+  }
+
+  devMetrics(from = 0): DevMetrics {
+    const toItems = (ps: ReturnType<PromptSet['probabilities']>) => ps.map(({ row, p_he, p_she }) => ({ ...row, p_he, p_she }));
+    const bias = toItems(this.devBias.probabilities(from));
+    const hint = toItems(this.devHint.probabilities(from));
+    return { afgb: afgbScore(bias), ub: ubScore(hint), ppl: perplexity(this.model, this.data.devTexts).ppl };
+  }
+
+  dispose(): void {
+    for (const s of [this.bias, this.hint, this.keep, this.devBias, this.devHint]) s.dispose();
+  }
+}
+
+export function snapshotBlocks(model: DecoderModel, blocks: readonly number[]): tf.Tensor[] {
+  return blocks.flatMap((b) => model.blockVariables(b)).map((v) => tf.keep(v.clone()));
+}
+
+export function restoreBlocks(model: DecoderModel, blocks: readonly number[], snapshot: tf.Tensor[]): void {
+  blocks.flatMap((b) => model.blockVariables(b)).forEach((v, i) => v.assign(snapshot[i]));
+}
+
+function checkpointPaths(runDir: string) {
+  return { weights: join(runDir, 'checkpoint.safetensors'), state: join(runDir, 'checkpoint.json') };
+}
+
+function saveCheckpoint(runDir: string, model: DecoderModel, blocks: readonly number[], opt: tf.AdamOptimizer, state: object, bestWeights: tf.Tensor[] | null): void {
+  const vars = blocks.flatMap((b) => model.blockVariables(b));
+  const optWeights = (opt as unknown as { accumulatedFirstMoment: { variable: tf.Variable }[]; accumulatedSecondMoment: { variable: tf.Variable }[] });
+  const tensors = vars.map((v, i) => ({ name: `param.${i}`, shape: v.shape, data: v.dataSync() as Float32Array }));
+  optWeights.accumulatedFirstMoment.forEach((m, i) => tensors.push({ name: `adam_m.${i}`, shape: m.variable.shape, data: m.variable.dataSync() as Float32Array }));
+  optWeights.accumulatedSecondMoment.forEach((m, i) => tensors.push({ name: `adam_v.${i}`, shape: m.variable.shape, data: m.variable.dataSync() as Float32Array }));
+  bestWeights?.forEach((b, i) => tensors.push({ name: `best.${i}`, shape: b.shape, data: b.dataSync() as Float32Array }));
+  // One file holds weights, optimiser and state, so one atomic rename commits them together.
+  // checkpoint.json is a readable mirror, never read back.
+  writeSafetensors(checkpointPaths(runDir).weights, tensors, { format: 'lftf-checkpoint', state: JSON.stringify(state) });
+  writeFileAtomic(checkpointPaths(runDir).state, JSON.stringify(state, null, 2) + '\n');
+}
+
+interface CheckpointState {
+  step: number;
+  blocks: number[];
+  steps: LossStep[];
+  best: { step: number; afgb: number } | null;
+  start: DevMetrics;
+}
+
+export function tuneBlocks(ctx: TuneContext, blocks: number[], opts: TuneOptions = {}): TuningRunResult & { start: DevMetrics; final: DevMetrics } {
+  const model = ctx.model;
+  const steps = opts.steps ?? 60;
+  const w = { ...DEFAULT_WEIGHTS, ...opts.weights };
+  const evalEvery = opts.evalEvery ?? Math.max(1, Math.floor(steps / 4));
+  const ubTol = opts.ubTolerance ?? 0.1;
+  const pplTol = opts.pplTolerance ?? 0.05;
+  if (blocks.length === 0) throw new LftfError('bad-option', 'no block to tune', 'blocks');
+  const sorted = [...new Set(blocks)].sort((a, b) => a - b);
+  const from = sorted[0];
+  const vars = sorted.flatMap((b) => model.blockVariables(b));
+  const trainable = vars.reduce((a, v) => a + v.size, 0);
+  const t0 = Date.now();
+
+  const opt = tf.train.adam(opts.lr ?? 3e-4) as tf.AdamOptimizer;
+  let history: LossStep[] = [];
+  let startStep = 0;
+  let start: DevMetrics;
+  let best: { step: number; afgb: number } | null = null;
+  let bestWeights: tf.Tensor[] | null = null;
+  const initial = snapshotBlocks(model, sorted);
+
+  if (opts.runDir) mkdirSync(opts.runDir, { recursive: true });
+  const paths = opts.runDir ? checkpointPaths(opts.runDir) : null;
+  if (opts.resume && paths && existsSync(paths.weights)) {
+    const file = readSafetensors(paths.weights);
+    let state: CheckpointState;
+    try {
+      state = JSON.parse(file.metadata.state ?? '') as CheckpointState;
+    } catch {
+      throw new LftfError('bad-resume', 'checkpoint has no readable state in its metadata', paths.weights);
+    }
+    if (JSON.stringify(state.blocks) !== JSON.stringify(sorted)) {
+      throw new LftfError('bad-resume', `checkpoint tunes blocks [${state.blocks}], this run [${sorted}]`, paths.weights);
+    }
+    vars.forEach((v, i) => v.assign(tf.tensor(tensorToFloat32(file, `param.${i}`), v.shape)));
+    // Create Adam's slots with an all-zero gradient step (moves nothing), then load them.
+    tf.tidy(() => opt.applyGradients(vars.map((v) => ({ name: v.name, tensor: tf.zerosLike(v) }))));
+    const o = opt as unknown as { accumulatedFirstMoment: { variable: tf.Variable }[]; accumulatedSecondMoment: { variable: tf.Variable }[]; accBeta1: tf.Variable; accBeta2: tf.Variable };
+    vars.forEach((v, i) => {
+      o.accumulatedFirstMoment[i].variable.assign(tf.tensor(tensorToFloat32(file, `adam_m.${i}`), v.shape));
+      o.accumulatedSecondMoment[i].variable.assign(tf.tensor(tensorToFloat32(file, `adam_v.${i}`), v.shape));
+    });
+    // tfjs Adam keeps beta^(t+1) after t steps.
+    o.accBeta1.assign(tf.scalar(Math.pow(0.9, state.step + 1)));
+    o.accBeta2.assign(tf.scalar(Math.pow(0.999, state.step + 1)));
+    if (state.best) bestWeights = vars.map((v, i) => tf.keep(tf.tensor(tensorToFloat32(file, `best.${i}`), v.shape)));
+    history = state.steps;
+    startStep = state.step;
+    start = state.start;
+    best = state.best;
+  } else {
+    start = ctx.devMetrics(from);
+  }
+
+  const progress = opts.progress;
+  progress?.start(steps - startStep, `tuning blocks [${sorted}]`);
+  const within = (m: DevMetrics) => m.ub >= (start.ub >= 0 ? (1 - ubTol) * start.ub : (1 + ubTol) * start.ub) && m.ppl <= (1 + pplTol) * start.ppl;
+  let step = startStep;
+  let stopped = false;
+  while (step < steps) {
+    if (opts.shouldStop?.()) { stopped = true; break; }
+    let terms: number[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const t = lftfLoss(ctx.bias, ctx.hint, ctx.keep, from, step, w);
+      terms = [t.fair, t.hint, t.mass, t.keep].map((x) => x.dataSync()[0]);
+      return t.loss;
+    }, vars);
+    const loss = value.dataSync()[0];
+    if (!Number.isFinite(loss) || terms.some((x) => !Number.isFinite(x))) {
+      const names = ['fair', 'hint', 'mass', 'keep'];
+      const bad = terms.map((x, i) => (Number.isFinite(x) ? null : names[i])).filter(Boolean);
+      tf.dispose([value, ...Object.values(grads)]);
+      throw new LftfError('non-finite-loss', `loss is not finite at step ${step + 1} (term ${bad.join(', ') || 'total'}); the last good checkpoint is kept`, opts.runDir);
+    }
+    opt.applyGradients(grads as tf.NamedTensorMap as never);
+    tf.dispose([value, ...Object.values(grads)]);
+    step++;
+    const row: LossStep = { step, loss, fair: terms[0], hint: terms[1], mass: terms[2], keep: terms[3] };
+    if ((evalEvery > 0 && step % evalEvery === 0) || step === steps) {
+      const m = ctx.devMetrics(from);
+      Object.assign(row, { dev_afgb: m.afgb, dev_ub: m.ub, dev_ppl: m.ppl });
+      if (within(m) && (!best || m.afgb < best.afgb)) {
+        best = { step, afgb: m.afgb };
+        if (bestWeights) tf.dispose(bestWeights);
+        bestWeights = snapshotBlocks(model, sorted);
+      }
+    }
+    history.push(row);
+    progress?.tick(1, { loss: Number(loss.toFixed(4)), fair: Number(terms[0].toFixed(4)) });
+    if (paths && opts.checkpointEvery && (step % opts.checkpointEvery === 0 || step === steps)) {
+      saveCheckpoint(opts.runDir!, model, sorted, opt, { step, blocks: sorted, steps: history, best, start } satisfies CheckpointState, bestWeights);
+    }
+  }
+  progress?.done();
+  if (stopped && paths) saveCheckpoint(opts.runDir!, model, sorted, opt, { step, blocks: sorted, steps: history, best, start } satisfies CheckpointState, bestWeights);
+
+  // Keep the best weights (or the start, when no evaluation stayed within tolerance).
+  if ((opts.select ?? 'best') === 'best') {
+    if (bestWeights) restoreBlocks(model, sorted, bestWeights);
+    else if (best === null) restoreBlocks(model, sorted, initial);
+  }
+  const final = ctx.devMetrics(from);
+  tf.dispose(initial);
+  if (bestWeights) tf.dispose(bestWeights);
+  opt.dispose();
+  return {
+    kind: 'tuning-run', model: model.name, blocks: sorted, steps: history, best_step: best?.step ?? 0,
+    trainable_params: trainable, wall_s: (Date.now() - t0) / 1000, start, final,
+  };
+}
