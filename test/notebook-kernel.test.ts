@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { LFTF_MIME } from '../src/results.js';
-import { ROOT, executeNotebook, installKernel, jupyterEnv, jupyterPython } from './browser/jupyter.js';
+import { ROOT, executeNotebook, installKernel, jupyterEnv, jupyterPython, lftfNotebookApiMissing } from './browser/jupyter.js';
 
 interface Output {
   output_type: string;
@@ -32,8 +32,9 @@ test('lftf kernel runs the display notebook: three MIME types per result, no err
     t.skip(`no Jupyter: ${found.skip}`);
     return;
   }
-  if (!existsSync(join(ROOT, 'dist', 'src', 'index.js'))) {
-    t.skip('dist/src/index.js missing: the kernel imports "lftf" (run npm run build)');
+  const apiMissing = lftfNotebookApiMissing();
+  if (apiMissing) {
+    t.skip(apiMissing);
     return;
   }
   const tmp = mkdtempSync(join(tmpdir(), 'lftf-kernel-test-'));

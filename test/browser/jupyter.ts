@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,20 @@ export function installKernel(prefix: string, python: string): void {
 
 export function installLabExtension(prefix: string): void {
   runNode('scripts/install-labextension.mjs', ['--prefix', prefix]);
+}
+
+/**
+ * Why notebooks cannot `import * as lftf from "lftf"` and call the display API yet, or null.
+ * (dist/src/index.d.ts is what tslab type-checks cells against.)
+ */
+export function lftfNotebookApiMissing(): string | null {
+  const dts = join(ROOT, 'dist', 'src', 'index.d.ts');
+  if (!existsSync(dts)) return 'dist/src/index.d.ts missing: run npm run build';
+  const text = readFileSync(dts, 'utf8');
+  const missing = ['display', 'createProgress'].filter((name) => !new RegExp(`\\b${name}\\b`).test(text));
+  return missing.length
+    ? `src/index.ts does not export ${missing.join(', ')} yet (export them from ./notebook/display.js and ./notebook/progress.js)`
+    : null;
 }
 
 /** Environment that confines Jupyter to `home` (config, data, runtime) plus `prefix`. */

@@ -22,6 +22,7 @@ import {
   installLabExtension,
   jupyterEnv,
   jupyterPython,
+  lftfNotebookApiMissing,
   startJupyterLab,
   type JupyterLab,
 } from './jupyter.js';
@@ -59,7 +60,6 @@ const reasonToSkip = (): string | null => {
   if (process.env.LFTF_BROWSER_TEST !== '1') return 'browser test: run it with npm run test:browser';
   if (!findChromium()) return 'no Chromium: bash scripts/setup-browser.sh (or set CHROMIUM_PATH)';
   if (!existsSync(EXTENSION)) return 'extension not built: npm run extension:build';
-  if (!existsSync(join(ROOT, 'dist', 'src', 'index.js'))) return 'dist/src/index.js missing: npm run build';
   return null;
 };
 
@@ -86,6 +86,8 @@ test('JupyterLab renders LFTF outputs with the extension: charts, tables, sortin
   if (skip) return t.skip(skip);
   const found = jupyterPython(['jupyterlab', 'nbconvert']);
   if ('skip' in found) return t.skip(`no JupyterLab: ${found.skip}`);
+  const apiMissing = lftfNotebookApiMissing();
+  if (apiMissing) return t.skip(apiMissing);
 
   const tmp = mkdtempSync(join(tmpdir(), 'lftf-browser-'));
   let lab: JupyterLab | null = null;

@@ -57,9 +57,9 @@ export function renderTuning(root: HTMLElement, r: TuningRunResult): Rendered {
           {
             type: 'buttons',
             direction: 'right',
-            x: 1,
-            xanchor: 'right',
-            y: 1.18,
+            x: 0.15,
+            xanchor: 'left',
+            y: 1.2,
             showactive: true,
             buttons: [
               { label: 'linear', method: 'relayout', args: [{ 'yaxis.type': 'linear', 'yaxis.rangemode': 'tozero' }] },
