@@ -25,3 +25,12 @@ export { perplexity } from './score/perplexity.js';
 export { scoreMultipleChoice, choiceLogLikelihoods } from './score/multiple-choice.js';
 export { evaluate, type EvaluateOptions, type Evaluation } from './score/evaluate.js';
 export * from './metrics/index.js';
+
+// Notebook: one output carrying JSON (for the JupyterLab extension), HTML and text; progress.
+export { display, toMimeBundle, toHtml, toText } from './notebook/display.js';
+export { createProgress, type Progress, type ProgressInfo, type ProgressOptions } from './notebook/progress.js';
+
+// LFTF: locate, tune, the whole pipeline.
+export { rankBlocks, firstOrderScores, hiddenInfluenceScores, type RankOptions } from './lftf/locate.js';
+export { tuneBlocks, TuneContext, snapshotBlocks, restoreBlocks, type TuneOptions, type TuneData } from './lftf/tune.js';
+export { runDemo, type DemoOptions, type DemoSummary } from './lftf/pipeline.js';
