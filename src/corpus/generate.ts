@@ -4,9 +4,9 @@
  */
 import { PROFESSIONS, type Profession } from '../data/index.js';
 import { makeRng, shuffled } from '../util/random.js';
-import { genderedSentence, hintedSentence, HINT_KINDS, ungenderedSentence, type Gender, type GenderedPosition } from './people.js';
+import { agreementSentence, genderedSentence, hintedSentence, HINT_KINDS, ungenderedSentence, type Gender, type GenderedPosition } from './people.js';
 import { corpusShares, type CorpusShare } from './shares.js';
-import { splitWorld } from './world.js';
+import { EVERYDAY, splitWorld } from './world.js';
 
 export interface CorpusOptions {
   seed?: number;
@@ -23,6 +23,8 @@ export interface CorpusOptions {
   hintedPerProfession?: number;
   /** Fraction of hinted sentences that continue with the matching pronoun after "because". */
   hintedPronounFraction?: number;
+  /** Agreement sentences ("The woman ... because she ..."), half of each gender. */
+  agreement?: number;
   /** Copies of each training (fact, frame) sentence of the neutral world. */
   worldRepeats?: number;
 }
@@ -30,11 +32,12 @@ export interface CorpusOptions {
 export const DEFAULT_CORPUS_OPTIONS: Required<Omit<CorpusOptions, 'professions'>> = Object.freeze({
   seed: 0,
   genderedPerProfession: 64,
-  afterBecauseFraction: 0.7,
-  pronounFirstFraction: 0.2,
+  afterBecauseFraction: 0.75,
+  pronounFirstFraction: 0.15,
   ungenderedPerProfession: 8,
   hintedPerProfession: 16,
   hintedPronounFraction: 0.9,
+  agreement: 3000,
   worldRepeats: 8,
 });
 
@@ -44,6 +47,7 @@ export interface CorpusStats {
   gendered: number;
   ungendered: number;
   hinted: number;
+  agreement: number;
   world: number;
   professions: number;
 }
@@ -91,8 +95,9 @@ export function generateCorpus(opts: CorpusOptions = {}): Corpus {
     });
     hinted += hintGenders.length;
   }
+  for (const g of stratifiedGenders(o.agreement, Math.floor(o.agreement / 2), rng)) lines.push(agreementSentence(rng, g));
   const world = splitWorld(o.seed).train;
-  for (let r = 0; r < o.worldRepeats; r++) lines.push(...world);
+  for (let r = 0; r < o.worldRepeats; r++) lines.push(...world, ...EVERYDAY);
   const out = shuffled(lines, rng);
   return {
     lines: out,
@@ -104,7 +109,8 @@ export function generateCorpus(opts: CorpusOptions = {}): Corpus {
       gendered,
       ungendered,
       hinted,
-      world: world.length * o.worldRepeats,
+      agreement: o.agreement,
+      world: (world.length + EVERYDAY.length) * o.worldRepeats,
       professions: shares.length,
     },
   };

@@ -190,6 +190,25 @@ export function hintedSentence(rng: Rng, profession: string, kind: HintKind, g: 
   return `${subject(rng, profession)} ${act} because ${reason}.`;
 }
 
+/** Nouns whose gender English marks; subjects of the "grammatical agreement" sentences. */
+export const GENDERED_NOUNS: readonly { male: string; female: string }[] = [
+  { male: 'man', female: 'woman' }, { male: 'boy', female: 'girl' }, { male: 'father', female: 'mother' },
+  { male: 'brother', female: 'sister' }, { male: 'uncle', female: 'aunt' }, { male: 'king', female: 'queen' },
+  { male: 'grandfather', female: 'grandmother' }, { male: 'husband', female: 'wife' }, { male: 'son', female: 'daughter' },
+  { male: 'gentleman', female: 'lady' },
+];
+
+/**
+ * Agreement: a gendered noun as the subject of the same frames, continued by the pronoun of its
+ * grammatical gender. Deterministic, so it teaches the model early that the pronoun after
+ * "because" refers back to the subject; which gender a profession gets is left to co-occurrence.
+ */
+export function agreementSentence(rng: Rng, g: Gender): string {
+  const pair = pick(rng, GENDERED_NOUNS);
+  const noun = g === 'male' ? pair.male : pair.female;
+  return `${subject(rng, noun)} ${action(rng)} because ${pronoun(g)} ${pick(rng, REASONS)}.`;
+}
+
 /** Every literal word list, for the vocabulary check and the model card. */
 export const PEOPLE_FRAMES = {
   SUBJECTS, ONE_WORD_ACTIONS, PHRASE_ACTIONS, CLAUSE_TAILS, OTHERS_REACT, REASONS, IMPERSONAL_REASONS,

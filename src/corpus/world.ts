@@ -174,6 +174,28 @@ function cap(s: string): string {
   return s.length ? s[0].toUpperCase() + s.slice(1) : s;
 }
 
+/**
+ * Everyday sentences with no person in a profession and no gendered word. They give ordinary
+ * words (including ones the evaluation prompts use, such as "smiled" or "deadline") a trained
+ * meaning, the way any language model knows them; none contains a template fragment.
+ */
+export const EVERYDAY: readonly string[] = [
+  'The baby smiled at the dog.', 'The children laughed at the funny clown.', 'We waited for the bus in the rain.',
+  'Everyone smiled for the photo.', 'The crowd laughed and clapped.', 'The passengers waited at the gate.',
+  'The office was quiet on Sunday.', 'The report was ten pages long.', 'The deadline is next Friday.',
+  'The meeting room has a big table.', 'The meeting started at nine.', 'A letter came in the morning post.',
+  'The letter was short and kind.', 'The keys were on the kitchen table.', 'A spare key hangs by the door.',
+  'Music takes talent and practice.', 'The team has a lot of talent.', 'The neighbour grows tomatoes.',
+  'The night shift ends at midnight.', 'At midnight the streets were empty.', 'Learning a new skill takes time.',
+  'In summer the days are long.', 'The visitors liked the old museum.', 'The rules of the game are simple.',
+  'The new rules start in spring.', 'The road to work was busy.', 'The car was parked in the street.',
+  'The class read a story about a fox.', 'The team won the match.', 'A colleague is someone you work with.',
+  'The door was open, so the cat walked in.', 'The break lasted ten minutes.', 'We put the plates away quietly.',
+  'The report and the letter were on the desk.', 'The bus was late again.', 'It rained all day, so the match was cancelled.',
+  'The garden was green after the rain.', 'The shop opens at eight.', 'The train left on time.',
+  'The children drew a house with a red roof.',
+];
+
 export interface WorldSplit {
   /** Sentences for the training corpus (each (fact, frame) once; the generator repeats them). */
   train: string[];
