@@ -34,7 +34,9 @@ export function formatReport(r: BenchResults): string {
         const isRef = t.side === 'reference';
         const agree = w.agreement[t.side];
         const tc = t.tensors;
-        const tensors = tc ? `${tc.before.numTensors} -> ${tc.afterRuns.numTensors} (${tc.beforePrepare.numTensors} -> ${tc.afterDispose.numTensors})${tc.leak ? ' LEAK' : ''}` : '';
+        const tensors = tc
+          ? `${tc.before.numTensors} -> ${tc.afterRuns.numTensors}${tc.leak ? ' LEAK' : ''}${tc.keptOnce > 0 && !tc.leak ? ` (+${tc.keptOnce} kept once)` : ''}`
+          : '';
         rows.push([
           w.title, mr.model, sideName(t.side), threadsOf(infoBySide.get(t.side)),
           ms(t.medianMs), `${ms(t.minMs)}-${ms(t.maxMs)}`, String(t.ms.length),
@@ -47,7 +49,7 @@ export function formatReport(r: BenchResults): string {
     }
   }
   out.push('');
-  out.push(table(['workload', 'model', 'side', 'thr', 'median ms', 'min-max ms', 'n', 'throughput', 'ours/ref', 'agreement', 'tensors runs (set-up)'], rows));
+  out.push(table(['workload', 'model', 'side', 'thr', 'median ms', 'min-max ms', 'n', 'throughput', 'ours/ref', 'agreement', 'tensors before -> after runs'], rows));
   const mem: string[][] = [];
   for (const mr of r.models) {
     for (const s of mr.sides) {

@@ -37,10 +37,14 @@ export interface SideTiming {
   throughput: number;
   /**
    * tf.memory() in our worker: before the workload's set-up, after it (`before` the runs), after
-   * the last run, and after the set-up is disposed. A leak is afterRuns != before (per-run
-   * tensors left behind) or afterDispose != beforePrepare (set-up tensors left behind).
+   * each run (warm-up included), and after the set-up is disposed. `keptOnce`: tensors the first
+   * run left that later runs did not add to (a cache, e.g. a position table built on first use).
+   * `leak`: the count grew from the first run to the last (tensors left behind by every run).
    */
-  tensors?: { beforePrepare: TensorCounts; before: TensorCounts; afterRuns: TensorCounts; afterDispose: TensorCounts; leak: boolean };
+  tensors?: {
+    beforePrepare: TensorCounts; before: TensorCounts; afterEachRun: number[]; afterRuns: TensorCounts; afterDispose: TensorCounts;
+    keptOnce: number; leak: boolean;
+  };
 }
 
 export interface WorkloadResult {
@@ -147,7 +151,7 @@ async function runWorkload(w: Workload, model: ModelFacts, sides: Side[], quick:
   log(`${model.name} ${w.id}: ${plan.label}`);
   const prep = new Map<string, Reply>();
   for (const s of sides) prep.set(s.key, await s.worker.request({ cmd: 'prepare', workload: w.id, input: plan.input }));
-  const times = new Map<string, { warm: number[]; ms: number[] }>(sides.map((s) => [s.key, { warm: [], ms: [] }]));
+  const times = new Map<string, { warm: number[]; ms: number[]; tensors: number[] }>(sides.map((s) => [s.key, { warm: [], ms: [], tensors: [] }]));
   const outputs = new Map<string, unknown>();
   const { warmup, min, max, budgetMs } = plan.repeat;
   let spent = 0;
@@ -164,6 +168,7 @@ async function runWorkload(w: Workload, model: ModelFacts, sides: Side[], quick:
       const r = await s.worker.request({ cmd: 'run', workload: w.id, warmup: !timed, collect });
       const t = times.get(s.key)!;
       (timed ? t.ms : t.warm).push(r.ms as number);
+      if (r.tensors) t.tensors.push((r.tensors as TensorCounts).numTensors);
       if (collect) outputs.set(s.key, r.output);
       line.push(`${s.key} ${Math.round(r.ms as number)} ms`);
     }
@@ -183,8 +188,9 @@ async function runWorkload(w: Workload, model: ModelFacts, sides: Side[], quick:
     if (s.kind === 'ours' && p?.tensors) {
       const [beforePrepare, before] = [p.tensorsBeforePrepare as TensorCounts, p.tensors as TensorCounts];
       const [afterRuns, afterDispose] = [fin.tensors as TensorCounts, fin.tensorsAfterDispose as TensorCounts];
-      const leak = afterRuns.numTensors !== before.numTensors || afterDispose.numTensors !== beforePrepare.numTensors;
-      timing.tensors = { beforePrepare, before, afterRuns, afterDispose, leak };
+      const each = t.tensors;
+      const leak = each.length > 1 && each[each.length - 1] > each[0];
+      timing.tensors = { beforePrepare, before, afterEachRun: each, afterRuns, afterDispose, keptOnce: (each[0] ?? before.numTensors) - before.numTensors, leak };
     }
     timings.push(timing);
   }
