@@ -15,7 +15,12 @@ import { readMultipleChoiceJsonl, type McTask } from '../metrics/multiple-choice
 import { evaluate, type McTaskData } from '../score/evaluate.js';
 import { createProgress } from '../notebook/progress.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
-import { runDemo } from '../lftf/pipeline.js';
+import { prepareData, runDemo } from '../lftf/pipeline.js';
+import { rankBlocks } from '../lftf/locate.js';
+import { TuneContext, tuneBlocks } from '../lftf/tune.js';
+import { RunDir } from '../lftf/run-dir.js';
+import { saveModel } from '../engine/checkpoint.js';
+import { display } from '../notebook/display.js';
 
 export const DEFAULT_MODEL_DIR = join(PACKAGE_ROOT, 'models', 'bias-lab');
 
@@ -145,6 +150,98 @@ export function buildProgram(): Command {
       model.dispose();
     });
 
+  const budget = (c: Command) => c
+    .option('--model <dir>', 'Hugging Face checkpoint folder (default: the embedded model)')
+    .option('--seed <n>', 'seed for splits and data order', parseIntOption('seed'), 0)
+    .option('--lr <x>', 'Adam learning rate', Number, 1e-3)
+    .option('--batch-size <n>', 'prompts per training chunk', parseIntOption('batch-size'), 16)
+    .option('--weights <list>', 'loss weights, e.g. hint=0.5,mass=0.5,keep=1 (ours; see README)', parseWeights, {})
+    .option('--max-train-prompts <n>', 'cap on training prompts per dataset', parseIntOption('max-train-prompts'), 512)
+    .option('--max-dev-prompts <n>', 'cap on dev prompts per dataset', parseIntOption('max-dev-prompts'), 256);
+
+  budget(program.command('locate').description('rank blocks by BMI (exact trial fine-tunes) and the two fast estimators'))
+    .option('--steps <n>', 'steps per trial (K)', parseIntOption('steps'), 20)
+    .option('--estimator-only <name>', 'skip the exact trials: first_order | hidden_influence')
+    .option('--out <dir>', 'write DIR/bmi.json')
+    .option('--json', 'print JSON')
+    .action(async (o: BudgetOpts & { steps: number; estimatorOnly?: 'first_order' | 'hidden_influence'; out?: string; json?: boolean }) => {
+      if (o.estimatorOnly && !['first_order', 'hidden_influence'].includes(o.estimatorOnly)) throw new LftfError('bad-option', `unknown estimator "${o.estimatorOnly}"`, '--estimator-only');
+      await initBackend(program.opts().backend);
+      const model = loadModel(resolveModelDir(o.model));
+      const prep = prepareData(o);
+      const ctx = new TuneContext(model, prep.data, o.batchSize, o.seed);
+      const bmi = rankBlocks(ctx, { steps: o.steps, lr: o.lr, seed: o.seed, weights: o.weights, estimatorOnly: o.estimatorOnly, progressFor: (l, n) => createProgress(l, n) });
+      ctx.dispose();
+      const { trials, ...result } = bmi;
+      if (o.out) {
+        const { mkdirSync } = await import('node:fs');
+        mkdirSync(o.out, { recursive: true });
+        writeFileAtomic(join(o.out, 'bmi.json'), JSON.stringify({ ...result, trials }, null, 2) + '\n');
+      }
+      if (o.json) out(true, { ...result, trials }, () => '');
+      else display(result);
+      model.dispose();
+    });
+
+  budget(program.command('tune').description('fine-tune only the chosen block(s) with the LFTF loss; resumable'))
+    .option('--block <list>', 'block(s) to tune, e.g. 3 or 2,3; default: the top block in --bmi')
+    .option('--bmi <file>', 'bmi.json from `lftf locate --out`')
+    .option('--steps <n>', 'optimiser steps', parseIntOption('steps'), 60)
+    .option('--eval-every <n>', 'score dev every N steps', parseIntOption('eval-every'), 10)
+    .option('--ub-tolerance <x>', 'kept checkpoints keep dev UB >= (1-x) * start', Number, 0.1)
+    .option('--ppl-tolerance <x>', 'kept checkpoints keep dev perplexity <= (1+x) * start', Number, 0.05)
+    .option('--checkpoint-every <n>', 'write a checkpoint every N steps', parseIntOption('checkpoint-every'), 10)
+    .requiredOption('--out <dir>', 'run directory (manifest, metrics, checkpoint, tuned model)')
+    .option('--resume', 'continue the run in --out from its last checkpoint')
+    .option('--json', 'print the run as JSON')
+    .action(async (o: BudgetOpts & { block?: string; bmi?: string; steps: number; evalEvery: number; ubTolerance: number; pplTolerance: number; checkpointEvery: number; out: string; resume?: boolean; json?: boolean }) => {
+      const info = await initBackend(program.opts().backend);
+      const model = loadModel(resolveModelDir(o.model));
+      let blocks: number[];
+      if (o.block) {
+        blocks = o.block.split(',').map((b) => parseIntOption('block')(b.trim()));
+      } else if (o.bmi) {
+        const j = JSON.parse(readFileSync(o.bmi, 'utf8')) as { top_block?: number };
+        if (typeof j.top_block !== 'number') throw new LftfError('bad-input', 'no "top_block" number', `${o.bmi}: field "top_block"`);
+        blocks = [j.top_block];
+      } else {
+        throw new LftfError('bad-option', 'say which block to tune (--block N) or give a ranking (--bmi bmi.json)', '--block');
+      }
+      for (const b of blocks) model.blockVariables(b); // validates the indices
+      const config = { blocks, steps: o.steps, lr: o.lr, batchSize: o.batchSize, weights: o.weights, evalEvery: o.evalEvery,
+        ubTolerance: o.ubTolerance, pplTolerance: o.pplTolerance, maxTrainPrompts: o.maxTrainPrompts, maxDevPrompts: o.maxDevPrompts };
+      const run = RunDir.open(o.out, { command: 'tune', model: model.name, backend: info.name, seed: o.seed, config }, o.resume);
+      const prep = prepareData(o);
+      const ctx = new TuneContext(model, prep.data, o.batchSize, o.seed);
+      let stop = false;
+      const onSigint = () => { stop = true; process.stderr.write('\nlftf: stopping after this step; the checkpoint will be saved (Ctrl-C again to abort)\n'); process.off('SIGINT', onSigint); };
+      process.on('SIGINT', onSigint);
+      try {
+        const result = tuneBlocks(ctx, blocks, { steps: o.steps, lr: o.lr, seed: o.seed, weights: o.weights, evalEvery: o.evalEvery,
+          ubTolerance: o.ubTolerance, pplTolerance: o.pplTolerance, runDir: o.out, checkpointEvery: o.checkpointEvery, resume: o.resume,
+          progress: createProgress(`tune blocks [${blocks}]`, o.steps), shouldStop: () => stop,
+          onCheckpoint: (steps) => run.writeMetrics(steps) });
+        run.writeMetrics(result.steps);
+        const done = result.steps.length === 0 || result.steps[result.steps.length - 1].step >= o.steps;
+        if (done) saveModel(model, join(o.out, 'model'));
+        const { start, final, ...tuning } = result;
+        run.writeJson('result.json', { ...tuning, start, final });
+        run.update({ status: done ? 'done' : 'stopped', completed_steps: result.steps.at(-1)?.step ?? 0 });
+        if (o.json) out(true, { ...tuning, start, final }, () => '');
+        else {
+          display(tuning);
+          process.stderr.write(`lftf: dev AFGB ${start.afgb.toFixed(4)} -> ${final.afgb.toFixed(4)}, UB ${start.ub.toFixed(4)} -> ${final.ub.toFixed(4)}, ppl ${start.ppl.toFixed(3)} -> ${final.ppl.toFixed(3)}; ${done ? `tuned model in ${join(o.out, 'model')}` : 'stopped: rerun with --resume'}\n`);
+        }
+      } catch (e) {
+        run.update({ status: 'failed', error: (e as Error).message });
+        throw e;
+      } finally {
+        process.off('SIGINT', onSigint);
+        ctx.dispose();
+        model.dispose();
+      }
+    });
+
   program.command('demo').description('build data -> eval -> locate -> tune -> re-eval -> baselines -> report')
     .option('--model <dir>', 'Hugging Face checkpoint folder (default: the embedded model)')
     .option('--out <dir>', 'where summary.json, report.html and the run go', 'runs/demo')
@@ -176,6 +273,30 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+interface BudgetOpts {
+  model?: string;
+  seed: number;
+  lr: number;
+  batchSize: number;
+  weights: Record<string, number>;
+  maxTrainPrompts: number;
+  maxDevPrompts: number;
+}
+
+/** "hint=0.5,mass=1" -> {hint: 0.5, mass: 1}; only the three LFTF weights are accepted. */
+export function parseWeights(v: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of v.split(',').filter(Boolean)) {
+    const [k, x] = part.split('=');
+    const n = Number(x);
+    if (!['hint', 'mass', 'keep'].includes(k) || !Number.isFinite(n) || n < 0) {
+      throw new LftfError('bad-option', `expected hint=X, mass=X or keep=X with X >= 0, got "${part}"`, '--weights');
+    }
+    out[k] = n;
+  }
+  return out;
 }
 
 /** Documents separated by blank lines. */

@@ -9,14 +9,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DecoderModel } from '../engine/model.js';
 import { buildDatasets, filterSplit } from '../data/build.js';
 import { heldOutText, probeSet } from '../corpus/world.js';
-import { genericToItem } from '../metrics/multiple-choice.js';
+import { genericToItem, type MultipleChoiceItem } from '../metrics/multiple-choice.js';
 import { evaluate } from '../score/evaluate.js';
 import type { Progress } from '../notebook/progress.js';
 import type { BmiResult, ComparisonResult, ComparisonRow, GeneralMetrics, TuningRunResult } from '../results.js';
 import { makeRng, randInt } from '../util/random.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { rankBlocks } from './locate.js';
-import { restoreBlocks, snapshotBlocks, TuneContext, tuneBlocks, type TuneOptions } from './tune.js';
+import { restoreBlocks, snapshotBlocks, TuneContext, tuneBlocks, type TuneData, type TuneOptions } from './tune.js';
 import { renderReport } from './report.js';
 
 export interface DemoOptions {
@@ -53,7 +53,44 @@ export interface DemoSummary {
   timings: Record<string, number>;
 }
 
-function general(model: DecoderModel, ds: ReturnType<typeof buildDatasets>, testTexts: string[], mcItems: ReturnType<typeof genericToItem>[], opts: DemoOptions): GeneralMetrics {
+export interface PreparedData {
+  ds: ReturnType<typeof buildDatasets>;
+  data: TuneData;
+  testTexts: string[];
+  mcItems: MultipleChoiceItem[];
+}
+
+/**
+ * Datasets and general-ability text for locate / tune / demo: GenBiasEval and GenHintEval (train
+ * and dev, optionally capped by an even stride), and the built-in general text cut in three
+ * (L_keep targets, dev perplexity, test perplexity) plus the multiple-choice probe set.
+ */
+export function prepareData(opts: { seed?: number; maxTrainPrompts?: number; maxDevPrompts?: number } = {}): PreparedData {
+  const seed = opts.seed ?? 0;
+  const ds = buildDatasets({ seed });
+  const lines = heldOutText(seed).split('\n').filter(Boolean);
+  const third = Math.floor(lines.length / 3);
+  const cap = <T>(rows: T[], n: number | undefined) => {
+    if (!n || rows.length <= n) return rows;
+    const stride = rows.length / n;
+    return Array.from({ length: n }, (_, i) => rows[Math.floor(i * stride)]);
+  };
+  return {
+    ds,
+    data: {
+      biasTrain: cap(filterSplit(ds.genbias, 'train'), opts.maxTrainPrompts),
+      hintTrain: cap(filterSplit(ds.genhint, 'train'), opts.maxTrainPrompts),
+      biasDev: cap(filterSplit(ds.genbias, 'dev'), opts.maxDevPrompts),
+      hintDev: cap(filterSplit(ds.genhint, 'dev'), opts.maxDevPrompts),
+      keepTexts: lines.slice(0, third),
+      devTexts: lines.slice(third, 2 * third),
+    },
+    testTexts: lines.slice(2 * third),
+    mcItems: probeSet(seed).map((p, i) => genericToItem(p as never, `probe[${i}]`)),
+  };
+}
+
+export function generalMetrics(model: DecoderModel, ds: ReturnType<typeof buildDatasets>, testTexts: string[], mcItems: MultipleChoiceItem[], opts: { seed?: number } = {}): GeneralMetrics {
   const { result } = evaluate(model, ds, { split: 'test', pplTexts: testTexts, mc: [{ task: 'probe', items: mcItems }], batchSize: 64, resamples: 200, seed: opts.seed });
   return { afgb: result.metrics.afgb.value, ub: result.metrics.ub.value, mass: result.metrics.mass.value, ppl: result.ppl!, mc: result.mc![0].acc };
 }
@@ -64,28 +101,12 @@ export function runDemo(model: DecoderModel, opts: DemoOptions = {}): DemoSummar
   const timings: Record<string, number> = {};
   const clock = (name: string, t0: number) => { timings[name] = (Date.now() - t0) / 1000; };
   let t = Date.now();
-  const ds = buildDatasets({ seed });
-  const lines = heldOutText(seed).split('\n').filter(Boolean);
-  const third = Math.floor(lines.length / 3);
-  const keepTexts = lines.slice(0, third), devTexts = lines.slice(third, 2 * third), testTexts = lines.slice(2 * third);
-  const mcItems = probeSet(seed).map((p, i) => genericToItem(p as never, `probe[${i}]`));
+  const { ds, data, testTexts, mcItems } = prepareData(opts);
   const rng = makeRng(seed);
-  const cap = <T>(rows: T[], n: number | undefined) => {
-    if (!n || rows.length <= n) return rows;
-    const stride = rows.length / n;
-    return Array.from({ length: n }, (_, i) => rows[Math.floor(i * stride)]);
-  };
-  const data = {
-    biasTrain: cap(filterSplit(ds.genbias, 'train'), opts.maxTrainPrompts),
-    hintTrain: cap(filterSplit(ds.genhint, 'train'), opts.maxTrainPrompts),
-    biasDev: cap(filterSplit(ds.genbias, 'dev'), opts.maxDevPrompts),
-    hintDev: cap(filterSplit(ds.genhint, 'dev'), opts.maxDevPrompts),
-    keepTexts, devTexts,
-  };
   clock('data', t);
 
   t = Date.now();
-  const before = general(model, ds, testTexts, mcItems, opts);
+  const before = generalMetrics(model, ds, testTexts, mcItems, opts);
   clock('eval_before', t);
   log(`before: AFGB ${before.afgb.toFixed(4)}  UB ${before.ub.toFixed(4)}  mass ${before.mass.toFixed(4)}  ppl ${before.ppl.toFixed(3)}  mc ${before.mc.toFixed(3)}`);
 
@@ -107,7 +128,7 @@ export function runDemo(model: DecoderModel, opts: DemoOptions = {}): DemoSummar
     const run = tuneBlocks(ctx, blocks, { ...tuneOpts, steps: tuneSteps, progress: opts.progressFor?.(`tune ${label}`, tuneSteps),
       runDir: opts.outDir && label === 'lftf' ? join(opts.outDir, 'run') : undefined, checkpointEvery: opts.outDir ? 20 : undefined });
     const wall = (Date.now() - t1) / 1000;
-    const after = general(model, ds, testTexts, mcItems, opts);
+    const after = generalMetrics(model, ds, testTexts, mcItems, opts);
     return { row: { method: label, blocks, before, after, trainable_params: run.trainable_params, wall_s: wall }, run };
   };
 

@@ -50,6 +50,8 @@ export interface TuneOptions {
   progress?: Progress;
   /** Checked between steps: return true to stop early (weights so far are kept, saved if runDir). */
   shouldStop?: () => boolean;
+  /** Called after each checkpoint with the steps so far (e.g. to write metrics files). */
+  onCheckpoint?: (steps: LossStep[]) => void;
 }
 
 export interface DevMetrics {
@@ -107,6 +109,10 @@ function saveCheckpoint(runDir: string, model: DecoderModel, blocks: readonly nu
   const tensors = vars.map((v, i) => ({ name: `param.${i}`, shape: v.shape, data: v.dataSync() as Float32Array }));
   optWeights.accumulatedFirstMoment.forEach((m, i) => tensors.push({ name: `adam_m.${i}`, shape: m.variable.shape, data: m.variable.dataSync() as Float32Array }));
   optWeights.accumulatedSecondMoment.forEach((m, i) => tensors.push({ name: `adam_v.${i}`, shape: m.variable.shape, data: m.variable.dataSync() as Float32Array }));
+  // Adam's bias-correction accumulators (beta^t, multiplied in float32): saved exactly.
+  const acc = opt as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
+  tensors.push({ name: 'adam_acc_beta1', shape: [], data: acc.accBeta1.dataSync() as Float32Array });
+  tensors.push({ name: 'adam_acc_beta2', shape: [], data: acc.accBeta2.dataSync() as Float32Array });
   bestWeights?.forEach((b, i) => tensors.push({ name: `best.${i}`, shape: b.shape, data: b.dataSync() as Float32Array }));
   // One file holds weights, optimiser and state, so one atomic rename commits them together.
   // checkpoint.json is a readable mirror, never read back.
@@ -165,9 +171,8 @@ export function tuneBlocks(ctx: TuneContext, blocks: number[], opts: TuneOptions
       o.accumulatedFirstMoment[i].variable.assign(tf.tensor(tensorToFloat32(file, `adam_m.${i}`), v.shape));
       o.accumulatedSecondMoment[i].variable.assign(tf.tensor(tensorToFloat32(file, `adam_v.${i}`), v.shape));
     });
-    // tfjs Adam keeps beta^(t+1) after t steps.
-    o.accBeta1.assign(tf.scalar(Math.pow(0.9, state.step + 1)));
-    o.accBeta2.assign(tf.scalar(Math.pow(0.999, state.step + 1)));
+    o.accBeta1.assign(tf.scalar(tensorToFloat32(file, 'adam_acc_beta1')[0]));
+    o.accBeta2.assign(tf.scalar(tensorToFloat32(file, 'adam_acc_beta2')[0]));
     if (state.best) bestWeights = vars.map((v, i) => tf.keep(tf.tensor(tensorToFloat32(file, `best.${i}`), v.shape)));
     history = state.steps;
     startStep = state.step;
@@ -214,6 +219,7 @@ export function tuneBlocks(ctx: TuneContext, blocks: number[], opts: TuneOptions
     progress?.tick(1, { loss: Number(loss.toFixed(4)), fair: Number(terms[0].toFixed(4)) });
     if (paths && opts.checkpointEvery && (step % opts.checkpointEvery === 0 || step === steps)) {
       saveCheckpoint(opts.runDir!, model, sorted, opt, { step, blocks: sorted, steps: history, best, start } satisfies CheckpointState, bestWeights);
+      opts.onCheckpoint?.(history);
     }
   }
   progress?.done();
