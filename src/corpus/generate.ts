@@ -37,7 +37,7 @@ export const DEFAULT_CORPUS_OPTIONS: Required<Omit<CorpusOptions, 'professions'>
   ungenderedPerProfession: 8,
   hintedPerProfession: 16,
   hintedPronounFraction: 0.9,
-  agreement: 3000,
+  agreement: 4000,
   worldRepeats: 8,
 });
 
