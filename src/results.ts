@@ -126,6 +126,8 @@ export interface ComparisonRow {
   after: GeneralMetrics;
   trainable_params: number;
   wall_s: number;
+  /** Set when this row repeats an identical configuration and reuses its run (same numbers). */
+  reused_from?: string;
 }
 
 export interface ComparisonResult {

@@ -6,15 +6,15 @@
  * Two fast estimators (ours) are reported with their Spearman rho against exact BMI:
  *   first_order      = || d L_fair / d theta_b ||^2 on the training prompts (the loss decrease one
  *                      small gradient step on b alone predicts),
- *   hidden_influence = mean over bias prompts of 1 - cos(h_in, h_out) of block b at the last
- *                      prompt position.
+ *   hidden_influence = mean over dev bias prompts of 1 - cos(h_in, h_out) of block b at the
+ *                      last token of each sequence.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { DecoderModel } from '../engine/model.js';
 import { spearmanRho } from '../metrics/rank.js';
 import type { Progress } from '../notebook/progress.js';
 import type { BmiResult, BmiRow } from '../results.js';
-import { DEFAULT_WEIGHTS, lftfLoss } from './objective.js';
+import { DEFAULT_WEIGHTS } from './objective.js';
 import { restoreBlocks, snapshotBlocks, tuneBlocks, type TuneContext, type TuneOptions } from './tune.js';
 
 export interface RankOptions extends TuneOptions {
@@ -31,11 +31,11 @@ export function firstOrderScores(ctx: TuneContext, chunks = 4): number[] {
   const model = ctx.model;
   const w = { ...DEFAULT_WEIGHTS, hint: 0, mass: 0, keep: 0 };
   const scores = new Array<number>(model.numBlocks).fill(0);
-  const n = Math.min(chunks, ctx.bias.chunks.length);
+  const n = Math.min(chunks, ctx.train.chunks.length);
   for (let b = 0; b < model.numBlocks; b++) {
     const vars = model.blockVariables(b);
     for (let c = 0; c < n; c++) {
-      const { value, grads } = tf.variableGrads(() => lftfLoss(ctx.bias, ctx.hint, null, b, c, w).fair, vars);
+      const { value, grads } = tf.variableGrads(() => ctx.train.loss(c, b, w).fair, vars);
       const sq = tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))).dataSync()[0]);
       scores[b] += sq / n;
       tf.dispose([value, ...Object.values(grads)]);
@@ -48,7 +48,7 @@ export function hiddenInfluenceScores(ctx: TuneContext): number[] {
   const model = ctx.model;
   const totals = new Array<number>(model.numBlocks).fill(0);
   let count = 0;
-  for (const chunk of ctx.bias.chunks) {
+  for (const chunk of ctx.devBias.chunks) {
     const batch = chunk.batch;
     const r = model.forward(batch, { collectHidden: true, positions: 'none' });
     const last = tf.tensor1d(batch.lastPositions(), 'int32');

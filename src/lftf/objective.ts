@@ -4,8 +4,10 @@
  * computed from a given block onwards. Prompts are cut into fixed chunks once; the hidden state
  * entering the lowest trained block is computed once per chunk and reused at every step (the
  * frozen blocks below never change), so a step runs only the blocks from there up.
+ * PromptSet scores prompts (dev evaluation); TrainSet holds the training steps.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { LftfError } from '../errors.js';
 import type { DecoderModel, TokenBatch } from '../engine/model.js';
 import { planContinuations, targetLogProbs } from '../score/continuations.js';
 import type { PromptRow } from '../score/pronouns.js';
@@ -17,7 +19,7 @@ export interface LossWeights {
   keep: number;
 }
 
-export const DEFAULT_WEIGHTS: LossWeights = { hint: 0.5, mass: 0.5, keep: 1.0 };
+export const DEFAULT_WEIGHTS: LossWeights = { hint: 0.5, mass: 0.5, keep: 4.0 };
 
 interface Chunk {
   batch: TokenBatch;
@@ -29,8 +31,6 @@ interface Chunk {
   /** Hidden state entering block `cachedFrom`, computed once. */
   prefix?: tf.Tensor3D;
   cachedFrom?: number;
-  /** log(P0(he) + P0(she)) of the starting model, per prompt. */
-  logMass0?: tf.Tensor1D;
 }
 
 function prefixFor(model: DecoderModel, chunk: { batch: TokenBatch; prefix?: tf.Tensor3D; cachedFrom?: number }, from: number): tf.Tensor3D | undefined {
@@ -85,16 +85,6 @@ export class PromptSet {
     });
   }
 
-  /** Record the starting model's log pronoun mass (for L_mass). */
-  recordStartMass(): void {
-    this.chunks.forEach((chunk, c) => {
-      chunk.logMass0?.dispose();
-      const { he, she } = this.logProbs(c, 0);
-      chunk.logMass0 = tf.keep(tf.tidy(() => tf.logSumExp(tf.stack([he, she], 1), 1) as tf.Tensor1D));
-      tf.dispose([he, she]);
-    });
-  }
-
   /** Per-prompt probabilities (no gradient), from block `from` on cached prefixes. */
   probabilities(from: number): { row: PromptRow; p_he: number; p_she: number }[] {
     const out: { row: PromptRow; p_he: number; p_she: number }[] = [];
@@ -108,39 +98,7 @@ export class PromptSet {
   }
 
   dispose(): void {
-    for (const c of this.chunks) tf.dispose([c.batch.ids, c.batch.mask, c.assign, ...(c.prefix ? [c.prefix] : []), ...(c.logMass0 ? [c.logMass0] : [])]);
-    this.chunks.length = 0;
-  }
-}
-
-/** General text for L_keep: the starting model's next-token distributions, kept as targets. */
-export class KeepSet {
-  readonly chunks: { batch: TokenBatch; positions: number[]; logP0: tf.Tensor2D; prefix?: tf.Tensor3D; cachedFrom?: number }[] = [];
-
-  constructor(readonly model: DecoderModel, texts: readonly string[], chunkSize: number, maxTokens = 64) {
-    const seqs = texts.map((t) => model.tokenizer.encode(t).slice(0, Math.min(maxTokens, model.config.maxPositions))).filter((s) => s.length > 1);
-    for (let c = 0; c < seqs.length; c += chunkSize) {
-      const batch = model.makeBatch(seqs.slice(c, c + chunkSize));
-      const positions: number[] = [];
-      batch.seqs.forEach((s, b) => { for (let t = 0; t < s.length; t++) positions.push(batch.at(b, t)); });
-      const logP0 = tf.tidy(() => tf.logSoftmax(model.forward(batch, { positions }).logits as tf.Tensor2D) as tf.Tensor2D);
-      this.chunks.push({ batch, positions, logP0 });
-    }
-  }
-
-  /** Mean token-level KL(P0 || P) of chunk c, running blocks from `from` (differentiable). */
-  kl(c: number, from: number): tf.Scalar {
-    const chunk = this.chunks[c];
-    const hidden = prefixFor(this.model, chunk, from);
-    return tf.tidy(() => {
-      const { logits } = this.model.forward(chunk.batch, { fromBlock: from, hidden, positions: chunk.positions });
-      const logP = tf.logSoftmax(logits as tf.Tensor2D);
-      return tf.mean(tf.sum(tf.exp(chunk.logP0).mul(chunk.logP0.sub(logP)), 1)) as tf.Scalar;
-    });
-  }
-
-  dispose(): void {
-    for (const c of this.chunks) tf.dispose([c.batch.ids, c.batch.mask, c.logP0, ...(c.prefix ? [c.prefix] : [])]);
+    for (const c of this.chunks) tf.dispose([c.batch.ids, c.batch.mask, c.assign, ...(c.prefix ? [c.prefix] : [])]);
     this.chunks.length = 0;
   }
 }
@@ -153,30 +111,139 @@ export interface LossTerms {
   keep: tf.Scalar;
 }
 
+interface StepChunk {
+  batch: TokenBatch;
+  /** Flat positions: bias queries, then hint queries, then keep positions. */
+  positions: number[];
+  targets: number[];
+  nBiasQ: number;
+  nHintQ: number;
+  nKeep: number;
+  /** [2 * prompts, Q] sums of token log-probs per request, for the bias and hint parts. */
+  biasAssign: tf.Tensor2D;
+  hintAssign: tf.Tensor2D;
+  hintIsMale: tf.Tensor1D;
+  keepLogP0?: tf.Tensor2D;
+  biasLogMass0?: tf.Tensor1D;
+  hintLogMass0?: tf.Tensor1D;
+  prefix?: tf.Tensor3D;
+  cachedFrom?: number;
+}
+
 /**
- * The four terms at step `step`. Chunks are visited in a fixed cyclic order, so the data a step
- * sees is a function of the step number alone (a resumed run sees the same data).
+ * The training data of one LFTF run, cut into fixed step chunks. Chunk c holds bias chunk
+ * c mod nb, hint chunk c mod nh and keep chunk c mod nk as ONE padded batch, so a step is one
+ * forward and one backward pass; step s uses chunk s mod N. The data a step sees is therefore a
+ * function of the step number alone, and a resumed run sees the same data.
  */
-export function lftfLoss(bias: PromptSet, hint: PromptSet, keep: KeepSet | null, from: number, step: number, w: LossWeights): LossTerms {
-  return tf.tidy(() => {
-    const bc = step % bias.chunks.length;
-    const hc = step % hint.chunks.length;
-    const b = bias.logProbs(bc, from);
-    const fair = tf.mean(tf.square(tf.exp(b.he).sub(tf.exp(b.she)))) as tf.Scalar;
-    const h = hint.logProbs(hc, from);
-    const hRows = hint.chunks[hc].rows;
-    const isMale = tf.tensor1d(hRows.map((r) => (r.hint === 'male' ? 1 : 0)), 'float32');
-    const hinted = tf.add(h.he.mul(isMale), h.she.mul(tf.sub(1, isMale)));
-    const hMass = tf.logSumExp(tf.stack([h.he, h.she], 1), 1);
-    const hintLoss = tf.mean(tf.neg(hinted.sub(hMass))) as tf.Scalar;
-    const bMass = tf.logSumExp(tf.stack([b.he, b.she], 1), 1);
-    const massTerms = tf.concat([
-      tf.square(bMass.sub(bias.chunks[bc].logMass0!)),
-      tf.square(hMass.sub(hint.chunks[hc].logMass0!)),
-    ]);
-    const mass = tf.mean(massTerms) as tf.Scalar;
-    const keepLoss = keep && keep.chunks.length ? keep.kl(step % keep.chunks.length, from) : tf.scalar(0);
-    const loss = fair.add(hintLoss.mul(w.hint)).add(mass.mul(w.mass)).add(keepLoss.mul(w.keep)) as tf.Scalar;
-    return { loss, fair, hint: hintLoss, mass, keep: keepLoss as tf.Scalar };
-  }) as unknown as LossTerms;
+export class TrainSet {
+  readonly chunks: StepChunk[] = [];
+
+  constructor(readonly model: DecoderModel, bias: readonly PromptRow[], hint: readonly PromptRow[], keepTexts: readonly string[],
+    chunkSize: number, seed: number, pronouns = { male: 'he', female: 'she' }) {
+    const cut = <T>(items: readonly T[], s: number): T[][] => {
+      const order = shuffled(items.map((_, i) => i), makeRng(s));
+      const out: T[][] = [];
+      for (let c = 0; c < order.length; c += chunkSize) out.push(order.slice(c, c + chunkSize).map((i) => items[i]));
+      return out;
+    };
+    const biasChunks = cut(bias, seed), hintChunks = cut(hint, seed + 1);
+    const keepSeqs = keepTexts.map((t) => model.tokenizer.encode(t).slice(0, model.config.maxPositions)).filter((x) => x.length > 1);
+    const keepChunks: number[][][] = [];
+    for (let c = 0; c < keepSeqs.length; c += chunkSize) keepChunks.push(keepSeqs.slice(c, c + chunkSize));
+    if (!biasChunks.length || !hintChunks.length) throw new LftfError('empty-dataset', 'LFTF needs GenBiasEval and GenHintEval training prompts');
+    const n = Math.max(biasChunks.length, hintChunks.length);
+    for (let c = 0; c < n; c++) {
+      const plan = (rows: PromptRow[]) => planContinuations(model.tokenizer, rows.flatMap((r) => [
+        { context: r.prompt, continuation: ` ${pronouns.male}` }, { context: r.prompt, continuation: ` ${pronouns.female}` }]));
+      const bRows = biasChunks[c % biasChunks.length], hRows = hintChunks[c % hintChunks.length];
+      const bPlan = plan(bRows), hPlan = plan(hRows);
+      const keep = keepChunks.length ? keepChunks[c % keepChunks.length] : [];
+      const seqs = [...bPlan.seqs, ...hPlan.seqs, ...keep];
+      const batch = model.makeBatch(seqs);
+      const positions: number[] = [], targets: number[] = [];
+      const assignFor = (p: typeof bPlan, offset: number) => {
+        const Q = p.requests.reduce((a, q) => a + q.length, 0);
+        const a = new Float32Array(p.requests.length * Q);
+        let q = 0;
+        p.requests.forEach((qs, r) => qs.forEach((query) => {
+          positions.push(batch.at(offset + query.seq, query.pos));
+          targets.push(query.target);
+          a[r * Q + q++] = 1;
+        }));
+        return { assign: tf.tensor2d(a, [p.requests.length, Q]), Q };
+      };
+      const b = assignFor(bPlan, 0);
+      const h = assignFor(hPlan, bPlan.seqs.length);
+      let nKeep = 0;
+      keep.forEach((sq, i) => { for (let t = 0; t < sq.length; t++) { positions.push(batch.at(bPlan.seqs.length + hPlan.seqs.length + i, t)); nKeep++; } });
+      this.chunks.push({ batch, positions, targets, nBiasQ: b.Q, nHintQ: h.Q, nKeep, biasAssign: b.assign, hintAssign: h.assign,
+        hintIsMale: tf.tensor1d(hRows.map((r) => (r.hint === 'male' ? 1 : 0)), 'float32') });
+    }
+  }
+
+  /** Logits at the chunk's positions, split into the bias, hint and keep parts. */
+  private parts(c: number, from: number): { bias: tf.Tensor1D[]; hint: tf.Tensor1D[]; keepLogits: tf.Tensor2D | null } {
+    const chunk = this.chunks[c];
+    const hidden = prefixFor(this.model, chunk, from);
+    const { logits } = this.model.forward(chunk.batch, { fromBlock: from, hidden, positions: chunk.positions });
+    const all = logits as tf.Tensor2D;
+    const nQ = chunk.nBiasQ + chunk.nHintQ;
+    const tokenLp = targetLogProbs(all.slice([0, 0], [nQ, -1]), chunk.targets);
+    const pair = (assign: tf.Tensor2D, start: number, size: number) =>
+      tf.unstack(tf.matMul(assign, tokenLp.slice([start], [size]).expandDims(1)).reshape([-1, 2]), 1) as tf.Tensor1D[];
+    return {
+      bias: pair(chunk.biasAssign, 0, chunk.nBiasQ),
+      hint: pair(chunk.hintAssign, chunk.nBiasQ, chunk.nHintQ),
+      keepLogits: chunk.nKeep ? all.slice([nQ, 0], [chunk.nKeep, -1]) : null,
+    };
+  }
+
+  /** Record what the starting model gives: P0 for L_mass and the keep targets for L_keep. */
+  recordStart(): void {
+    this.chunks.forEach((chunk, c) => {
+      tf.dispose([chunk.keepLogP0, chunk.biasLogMass0, chunk.hintLogMass0].filter((x) => x !== undefined) as tf.Tensor[]);
+      const [bm, hm, kp] = tf.tidy(() => {
+        const p = this.parts(c, 0);
+        return [
+          tf.logSumExp(tf.stack(p.bias, 1), 1) as tf.Tensor1D,
+          tf.logSumExp(tf.stack(p.hint, 1), 1) as tf.Tensor1D,
+          p.keepLogits ? tf.logSoftmax(p.keepLogits) as tf.Tensor2D : tf.zeros([0, 1]) as tf.Tensor2D,
+        ];
+      });
+      chunk.biasLogMass0 = tf.keep(bm);
+      chunk.hintLogMass0 = tf.keep(hm);
+      chunk.keepLogP0 = tf.keep(kp);
+    });
+  }
+
+  /** The four terms at `step`, running blocks from `from`: one forward pass. */
+  loss(step: number, from: number, w: LossWeights): LossTerms {
+    const c = step % this.chunks.length;
+    const chunk = this.chunks[c];
+    if (!chunk.biasLogMass0) throw new Error('internal: TrainSet.recordStart() was not called');
+    return tf.tidy(() => {
+      const p = this.parts(c, from);
+      const [bHe, bShe] = p.bias, [hHe, hShe] = p.hint;
+      const fair = tf.mean(tf.square(tf.exp(bHe).sub(tf.exp(bShe)))) as tf.Scalar;
+      const hinted = tf.add(hHe.mul(chunk.hintIsMale), hShe.mul(tf.sub(1, chunk.hintIsMale)));
+      const hMass = tf.logSumExp(tf.stack([hHe, hShe], 1), 1);
+      const hint = tf.mean(tf.neg(hinted.sub(hMass))) as tf.Scalar;
+      const bMass = tf.logSumExp(tf.stack([bHe, bShe], 1), 1);
+      const mass = tf.mean(tf.concat([tf.square(bMass.sub(chunk.biasLogMass0!)), tf.square(hMass.sub(chunk.hintLogMass0!))])) as tf.Scalar;
+      const keep = (p.keepLogits
+        ? tf.mean(tf.sum(tf.exp(chunk.keepLogP0!).mul(chunk.keepLogP0!.sub(tf.logSoftmax(p.keepLogits))), 1))
+        : tf.scalar(0)) as tf.Scalar;
+      const loss = fair.add(hint.mul(w.hint)).add(mass.mul(w.mass)).add(keep.mul(w.keep)) as tf.Scalar;
+      return { loss, fair, hint, mass, keep };
+    }) as unknown as LossTerms;
+  }
+
+  dispose(): void {
+    for (const c of this.chunks) {
+      tf.dispose([c.batch.ids, c.batch.mask, c.biasAssign, c.hintAssign, c.hintIsMale,
+        ...([c.keepLogP0, c.biasLogMass0, c.hintLogMass0, c.prefix].filter((x) => x !== undefined) as tf.Tensor[])]);
+    }
+    this.chunks.length = 0;
+  }
 }

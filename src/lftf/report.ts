@@ -25,10 +25,12 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 
 export function renderReport(summary: DemoSummary, bmi: BmiResult, run: TuningRunResult, comparison: ComparisonResult): string {
   const plotly = plotlySource();
-  const data = JSON.stringify({ bmi: bmi.blocks, top: bmi.top_block, steps: run.steps }).replace(/</g, '\\u003c');
+  const data = JSON.stringify({ bmi: bmi.blocks, top: bmi.top_block, steps: run.steps,
+    prof: [...summary.by_profession].sort((x, y) => y.before_signed - x.before_signed) }).replace(/</g, '\\u003c');
   const charts = plotly ? `
 <h2>Interactive charts</h2>
 <div id="bmi-chart" style="height:360px"></div>
+<div id="prof-chart" style="height:420px"></div>
 <div id="loss-chart" style="height:360px"></div>
 <script>${plotly.replace(/<\/script/gi, '<\\/script')}</script>
 <script>
@@ -37,9 +39,14 @@ Plotly.newPlot('bmi-chart', [{type: 'bar', x: D.bmi.map(r => 'block ' + r.block)
   marker: {color: D.bmi.map(r => r.block === D.top ? '#d62728' : '#1f77b4')},
   customdata: D.bmi.map(r => [r.d_ub, r.d_ppl, r.first_order, r.hidden_influence]),
   hovertemplate: 'BMI %{y:.3f}<br>dUB %{customdata[0]:.3f}<br>dPPL %{customdata[1]:.3f}<br>first-order %{customdata[2]:.3g}<br>hidden influence %{customdata[3]:.3g}<extra></extra>'}],
-  {title: 'Block Mitigating Importance (exact)', yaxis: {title: 'BMI'}}, {displaylogo: false});
+  {title: {text: 'Block Mitigating Importance (exact; top block in red)'}, yaxis: {title: {text: 'BMI'}}}, {displaylogo: false});
+Plotly.newPlot('prof-chart', [['before', 'before_signed', '#9aa5b1'], ['after LFTF', 'after_signed', '#1f77b4']].map(([name, k, color]) => ({
+  type: 'bar', name, x: D.prof.map(p => p.profession), y: D.prof.map(p => p[k]), marker: {color},
+  customdata: D.prof.map(p => p.female_share === null ? 'unknown' : (100 * p.female_share).toFixed(0) + '%'),
+  hovertemplate: '%{x}<br>' + name + ': P(he) - P(she) = %{y:.3f}<br>female share: %{customdata}<extra></extra>'})),
+  {barmode: 'group', title: {text: 'Signed bias per test profession, before and after (sorted by before)'}, xaxis: {showticklabels: false, title: {text: 'profession (hover for names)'}}, yaxis: {title: {text: 'P(he) - P(she)'}}}, {displaylogo: false});
 Plotly.newPlot('loss-chart', ['loss', 'fair', 'hint', 'mass', 'keep'].map(k => ({type: 'scatter', mode: 'lines', name: k,
-  x: D.steps.map(s => s.step), y: D.steps.map(s => s[k])})), {title: 'LFTF loss terms per step', xaxis: {title: 'step'}}, {displaylogo: false});
+  x: D.steps.map(s => s.step), y: D.steps.map(s => s[k])})), {title: {text: 'LFTF loss terms per step'}, xaxis: {title: {text: 'step'}}, yaxis: {type: 'log', title: {text: 'loss (log scale)'}}}, {displaylogo: false});
 </script>` : '<p>(plotly.js-dist-min is not installed: interactive charts omitted; static charts above.)</p>';
   const b = summary.before, a = summary.after;
   const row = (k: keyof typeof b, digits: number) => `<tr><td>${k}</td><td>${b[k].toFixed(digits)}</td><td>${a[k].toFixed(digits)}</td><td>${(a[k] - b[k]).toFixed(digits)}</td></tr>`;

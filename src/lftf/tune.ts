@@ -17,7 +17,7 @@ import type { LossStep, TuningRunResult } from '../results.js';
 import { perplexity } from '../score/perplexity.js';
 import type { PromptRow } from '../score/pronouns.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
-import { DEFAULT_WEIGHTS, KeepSet, lftfLoss, PromptSet, type LossWeights } from './objective.js';
+import { DEFAULT_WEIGHTS, PromptSet, TrainSet, type LossWeights } from './objective.js';
 
 export interface TuneData {
   biasTrain: readonly PromptRow[];
@@ -62,21 +62,16 @@ export interface DevMetrics {
 
 /** Prepared sets for one model: build once, reuse across trials (prefix caches follow `from`). */
 export class TuneContext {
-  readonly bias: PromptSet;
-  readonly hint: PromptSet;
-  readonly keep: KeepSet;
+  readonly train: TrainSet;
   readonly devBias: PromptSet;
   readonly devHint: PromptSet;
 
   constructor(readonly model: DecoderModel, readonly data: TuneData, batchSize = 16, seed = 0) {
-    this.bias = new PromptSet(model, data.biasTrain, batchSize, seed);
-    this.hint = new PromptSet(model, data.hintTrain, batchSize, seed + 1);
-    this.keep = new KeepSet(model, data.keepTexts, batchSize);
+    this.train = new TrainSet(model, data.biasTrain, data.hintTrain, data.keepTexts, batchSize, seed);
     this.devBias = new PromptSet(model, data.biasDev, 64, seed + 2);
     this.devHint = new PromptSet(model, data.hintDev, 64, seed + 3);
-    // P0 of the starting model, for L_mass.
-    this.bias.recordStartMass();
-    this.hint.recordStartMass();
+    // The starting model's pronoun mass and next-token distributions: L_mass and L_keep targets.
+    this.train.recordStart();
   }
 
   devMetrics(from = 0): DevMetrics {
@@ -87,7 +82,7 @@ export class TuneContext {
   }
 
   dispose(): void {
-    for (const s of [this.bias, this.hint, this.keep, this.devBias, this.devHint]) s.dispose();
+    for (const s of [this.train, this.devBias, this.devHint]) s.dispose();
   }
 }
 
@@ -191,7 +186,7 @@ export function tuneBlocks(ctx: TuneContext, blocks: number[], opts: TuneOptions
     if (opts.shouldStop?.()) { stopped = true; break; }
     let terms: number[] = [];
     const { value, grads } = tf.variableGrads(() => {
-      const t = lftfLoss(ctx.bias, ctx.hint, ctx.keep, from, step, w);
+      const t = ctx.train.loss(step, from, w);
       terms = [t.fair, t.hint, t.mass, t.keep].map((x) => x.dataSync()[0]);
       return t.loss;
     }, vars);
