@@ -260,13 +260,22 @@ export function buildProgram(): Command {
       const log = (line: string) => process.stderr.write(`lftf: ${line}\n`);
       log(`demo on ${model.name} (${model.numBlocks} blocks, ${(model.parameterCount() / 1e6).toFixed(2)}M parameters), backend ${info.name}`);
       const t0 = Date.now();
-      const summary = runDemo(model, {
+      const config = { seed: o.seed, bmiSteps: o.bmiSteps, tuneSteps: o.tuneSteps, lr: o.lr, maxTrainPrompts: o.maxTrainPrompts, maxDevPrompts: o.maxDevPrompts, baselines: o.baselines };
+      const run = RunDir.open(o.out, { command: 'demo', model: model.name, backend: info.name, seed: o.seed, config });
+      let summary;
+      try {
+        summary = runDemo(model, {
         seed: o.seed, bmiSteps: o.bmiSteps, tuneSteps: o.tuneSteps, lr: o.lr, maxTrainPrompts: o.maxTrainPrompts,
         maxDevPrompts: o.maxDevPrompts, baselines: o.baselines, outDir: o.out, backend: info.name, log,
         progressFor: (label, total) => createProgress(label, total),
-      });
+        });
+      } catch (e) {
+        run.update({ status: 'failed', error: (e as Error).message });
+        throw e;
+      }
       const rel = (a: number, b: number) => (b === 0 ? 0 : (100 * (a - b)) / b);
       log(`AFGB ${summary.before.afgb.toFixed(4)} -> ${summary.after.afgb.toFixed(4)} (${rel(summary.after.afgb, summary.before.afgb).toFixed(1)}%), UB ${summary.before.ub.toFixed(4)} -> ${summary.after.ub.toFixed(4)}, ppl ${summary.before.ppl.toFixed(3)} -> ${summary.after.ppl.toFixed(3)}, mc ${summary.before.mc.toFixed(3)} -> ${summary.after.mc.toFixed(3)}`);
+      run.update({ status: 'done' });
       log(`wrote ${join(o.out, 'summary.json')} and ${join(o.out, 'report.html')} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
       model.dispose();
