@@ -3,18 +3,12 @@
  * by the chain rule over the model's own tokenization.
  */
 import type { DecoderModel } from '../engine/model.js';
+import type { DatasetRow } from '../data/build.js';
 import type { ItemScore } from '../results.js';
 import { continuationLogProbs, type EvalOptions } from './continuations.js';
 
-export interface PromptRow {
-  id: string;
-  dataset: 'genbias' | 'genhint';
-  profession: string;
-  template_id: string;
-  scale: 'word' | 'phrase' | 'sentence';
-  prompt: string;
-  hint: 'male' | 'female' | null;
-}
+/** What scoring needs of a GenBiasEval / GenHintEval row (a DatasetRow without its split). */
+export type PromptRow = Omit<DatasetRow, 'split'>;
 
 export interface PronounOptions extends EvalOptions {
   /** The pair compared (default he/she). Each word is scored as " " + word after the prompt. */
