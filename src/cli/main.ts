@@ -265,9 +265,9 @@ export function buildProgram(): Command {
       let summary;
       try {
         summary = runDemo(model, {
-        seed: o.seed, bmiSteps: o.bmiSteps, tuneSteps: o.tuneSteps, lr: o.lr, maxTrainPrompts: o.maxTrainPrompts,
-        maxDevPrompts: o.maxDevPrompts, baselines: o.baselines, outDir: o.out, backend: info.name, log,
-        progressFor: (label, total) => createProgress(label, total),
+          seed: o.seed, bmiSteps: o.bmiSteps, tuneSteps: o.tuneSteps, lr: o.lr, maxTrainPrompts: o.maxTrainPrompts,
+          maxDevPrompts: o.maxDevPrompts, baselines: o.baselines, outDir: o.out, backend: info.name, log,
+          progressFor: (label, total) => createProgress(label, total),
         });
       } catch (e) {
         run.update({ status: 'failed', error: (e as Error).message });

@@ -60,8 +60,8 @@ export class PromptSet {
       ]));
       const batch = model.makeBatch(plan.seqs);
       const positions: number[] = [], targets: number[] = [];
-      const assign = new Float32Array(plan.requests.length * plan.requests.reduce((a, q) => a + q.length, 0));
       const Q = plan.requests.reduce((a, q) => a + q.length, 0);
+      const assign = new Float32Array(plan.requests.length * Q);
       let q = 0;
       plan.requests.forEach((queries, r) => queries.forEach((query) => {
         positions.push(batch.at(query.seq, query.pos));

@@ -98,6 +98,8 @@ function checkpointPaths(runDir: string) {
   return { weights: join(runDir, 'checkpoint.safetensors'), state: join(runDir, 'checkpoint.json') };
 }
 
+// Adam's moment slots are not public in tfjs 4.22; these casts read them (and the resume path
+// writes them) so a resumed run continues with exactly the optimiser state it had.
 function saveCheckpoint(runDir: string, model: DecoderModel, blocks: readonly number[], opt: tf.AdamOptimizer, state: object, bestWeights: tf.Tensor[] | null): void {
   const vars = blocks.flatMap((b) => model.blockVariables(b));
   const optWeights = (opt as unknown as { accumulatedFirstMoment: { variable: tf.Variable }[]; accumulatedSecondMoment: { variable: tf.Variable }[] });
