@@ -65,6 +65,17 @@ describe('lftf command line', () => {
   });
 });
 
+test('eval with no --model uses the embedded model and reports perplexity and multiple choice', () => {
+  const r = run(['eval', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.model, 'bias-lab');
+  assert.ok(j.ppl > 1 && j.ppl < 2048, `perplexity ${j.ppl} must beat uniform guessing over 2048 tokens`);
+  assert.equal(j.mc[0].task, 'probe');
+  assert.ok(j.mc[0].n >= 100);
+  for (const k of ['afgb', 'ub', 'mass', 'signed']) assert.equal(typeof j[k].value, 'number');
+});
+
 test('the bin is executable from npm', () => {
   assert.ok(existsSync(BIN));
   const v = execFileSync(process.execPath, [BIN, '--version'], { encoding: 'utf8', env }).trim();

@@ -112,17 +112,21 @@ export function buildProgram(): Command {
     .option('--items <file>', 'write one JSONL row per prompt: {id, prompt, hint, p_he, p_she}')
     .option('--ppl-text <file>', 'held-out text for perplexity (one document per blank-line-separated block)')
     .option('--mc <file...>', 'multiple-choice JSONL files (ARC, OpenBookQA, COPA or generic schema)')
+    .option('--probes', 'also score the built-in held-out text (perplexity) and probe set (MC); default with the embedded model')
+    .option('--no-probes', 'skip the built-in probes')
     .option('--batch-size <n>', 'prompts per forward pass', parseIntOption('batch-size'), 32)
     .option('--seed <n>', 'bootstrap seed', parseIntOption('seed'), 0)
     .option('--json', 'print JSON')
-    .action(async (o: { model?: string; data?: string; split: string; items?: string; pplText?: string; mc?: string[]; batchSize: number; seed: number; json?: boolean }) => {
+    .action(async (o: { model?: string; data?: string; split: string; items?: string; pplText?: string; mc?: string[]; probes?: boolean; batchSize: number; seed: number; json?: boolean }) => {
       if (!['train', 'dev', 'test'].includes(o.split)) throw new LftfError('bad-option', `unknown split "${o.split}" (train, dev or test)`, '--split');
       const info = await initBackend(program.opts().backend);
       for (const n of info.notices) process.stderr.write(`lftf: ${n}\n`);
       const model = loadModel(resolveModelDir(o.model));
       const ds = o.data ? await readDatasets(o.data) : buildDatasets({ seed: 0 });
-      const pplTexts = o.pplText ? readTextBlocks(o.pplText) : undefined;
-      const mc: McTaskData[] = [];
+      const probes = o.probes ?? !o.model;
+      const builtIn = probes ? prepareData({ seed: 0 }) : null;
+      const pplTexts = o.pplText ? readTextBlocks(o.pplText) : builtIn?.testTexts;
+      const mc: McTaskData[] = builtIn ? [{ task: 'probe', items: builtIn.mcItems }] : [];
       for (const f of o.mc ?? []) {
         const d = await readMultipleChoiceJsonl(f);
         mc.push({ task: d.task as McTask, items: d.items });
