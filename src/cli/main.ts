@@ -48,8 +48,10 @@ function out(json: boolean, value: unknown, text: () => string): void {
   process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text() + '\n');
 }
 
+/** Fixed decimals, or significant digits for values too small to show that way. */
 function fmt(x: number | undefined, digits = 4): string {
-  return x === undefined || Number.isNaN(x) ? '-' : x.toFixed(digits);
+  if (x === undefined || Number.isNaN(x)) return '-';
+  return x !== 0 && Math.abs(x) < 10 ** -digits ? x.toPrecision(3) : x.toFixed(digits);
 }
 
 export function buildProgram(): Command {
