@@ -5,9 +5,10 @@
  * Writes are atomic (temp file in the same folder, then rename): a crash never leaves half a file.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { LftfError } from '../errors.js';
+import { ensureDir, fsReason } from '../util/fs-atomic.js';
 import {
   DATASET_NAMES,
   ROW_FIELDS,
@@ -44,8 +45,9 @@ export async function writeJsonl(path: string, rows: readonly unknown[]): Promis
 async function writeAtomic(path: string, text: string): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // ensureDir, not mkdir({recursive}): the latter never returns for paths such as /proc/x.
+  ensureDir(dir, 'cannot create the folder for this file', path);
   try {
-    await mkdir(dir, { recursive: true });
     const fh = await open(tmp, 'w');
     try {
       await fh.writeFile(text, 'utf8');
@@ -56,8 +58,7 @@ async function writeAtomic(path: string, text: string): Promise<void> {
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true }).catch(() => undefined);
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new LftfError('write-failed', `cannot write file (${code ?? (e as Error).message})`, path);
+    throw new LftfError('write-failed', `cannot write file (${fsReason(e)})`, path);
   }
 }
 

@@ -301,11 +301,17 @@ export function validatePronouns(pair: PronounPair, tokenizer: TokenizerLike, wh
   validateWordPair(pair, where, 'pronouns');
   for (const side of ['male', 'female'] as const) {
     const w = pair[side];
-    const ids = tokenizer.encode(' ' + w);
+    let ids: number[];
+    let back: string;
+    try {
+      ids = tokenizer.encode(' ' + w);
+      back = ids.length === 0 ? '' : tokenizer.decode(ids).trim();
+    } catch (e) {
+      throw new LftfError('bad-pronoun', `the tokenizer cannot encode " ${w}" (${(e as Error).message})`, `${where}.${side}`);
+    }
     if (ids.length === 0) {
       throw new LftfError('bad-pronoun', `the tokenizer gives no tokens for " ${w}"`, `${where}.${side}`);
     }
-    const back = tokenizer.decode(ids).trim();
     if (back !== w) {
       throw new LftfError(
         'bad-pronoun',

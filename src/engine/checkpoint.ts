@@ -2,10 +2,10 @@
  * Hugging Face checkpoint folders: config.json + model.safetensors (or a sharded index) +
  * tokenizer.json, loaded into a family model; and saved back in the same layout.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { LftfError } from '../errors.js';
-import { writeFileAtomic } from '../util/fs-atomic.js';
+import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { readConfig, type ModelConfig } from './config.js';
 import { Gpt2Model } from './gpt2.js';
 import { LlamaModel } from './llama.js';
@@ -14,9 +14,9 @@ import { writeSafetensors } from './safetensors.js';
 import { TextTokenizer } from './tokenizer.js';
 import { SafetensorsSource, type WeightSource } from './weights.js';
 
-export function buildModel(config: ModelConfig, tokenizer: TextTokenizer, weights: WeightSource, name: string): DecoderModel {
+export function buildModel(config: ModelConfig, tokenizer: TextTokenizer, weights: WeightSource, name: string, configPath = 'config.json'): DecoderModel {
   if (tokenizer.vocabSize > config.vocabSize) {
-    throw new LftfError('bad-config', `tokenizer has ${tokenizer.vocabSize} tokens but vocab_size is ${config.vocabSize}`, 'config.json: field "vocab_size"');
+    throw new LftfError('bad-config', `tokenizer has ${tokenizer.vocabSize} tokens but vocab_size is ${config.vocabSize}`, `${configPath}: field "vocab_size"`);
   }
   return config.family === 'gpt2'
     ? Gpt2Model.fromWeights(config, tokenizer, weights, name)
@@ -27,15 +27,16 @@ export function buildModel(config: ModelConfig, tokenizer: TextTokenizer, weight
 export function loadModel(dir: string, opts: { name?: string } = {}): DecoderModel {
   const abs = resolve(dir);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new LftfError('missing-model', 'model folder not found', abs);
-  const config = readConfig(join(abs, 'config.json'));
+  const configPath = join(abs, 'config.json');
+  const config = readConfig(configPath);
   const tokenizer = TextTokenizer.fromFolder(abs);
   const weights = SafetensorsSource.fromFolder(abs);
-  return buildModel(config, tokenizer, weights, opts.name ?? basename(abs));
+  return buildModel(config, tokenizer, weights, opts.name ?? basename(abs), configPath);
 }
 
 /** Save a model as a Hugging Face folder (atomic per file): transformers loads it as is. */
 export function saveModel(model: DecoderModel, dir: string, extraConfig: Record<string, unknown> = {}): void {
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir, 'cannot create the model folder');
   writeSafetensors(join(dir, 'model.safetensors'), model.toHuggingFace());
   const config = { ...model.config.raw, ...extraConfig };
   writeFileAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');

@@ -55,7 +55,8 @@ export function readConfig(path: string): ModelConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new LftfError('missing-file', `cannot read config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, path);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new LftfError('missing-file', code === 'ENOENT' ? 'config.json not found (is this a Hugging Face checkpoint folder?)' : `cannot read config (${code ?? (e as Error).message})`, path);
   }
   let raw: unknown;
   try {
@@ -134,6 +135,9 @@ export function parseConfig(raw: Record<string, unknown>, path = 'config.json'):
   const attentionBias = bool('attention_bias', false);
   const useSliding = modelType === 'mistral' || bool('use_sliding_window', false);
   const sw = raw.sliding_window;
+  if (useSliding && sw !== undefined && sw !== null && !(typeof sw === 'number' && Number.isInteger(sw) && sw >= 1)) {
+    throw new LftfError('bad-config', `expected an integer >= 1 or null, found ${JSON.stringify(sw)}`, where('sliding_window'));
+  }
   return {
     ...base,
     intermediateSize: num(['intermediate_size'], { int: true, min: 1 }),
@@ -152,8 +156,10 @@ export function parseConfig(raw: Record<string, unknown>, path = 'config.json'):
 
 function parseRope(raw: Record<string, unknown>, where: (f: string) => string): RopeConfig {
   // transformers 5 keeps everything under rope_parameters; 4.x has rope_theta + rope_scaling.
-  const params = (raw.rope_parameters ?? raw.rope_scaling ?? null) as Record<string, unknown> | null;
-  const field = raw.rope_parameters ? 'rope_parameters' : 'rope_scaling';
+  const field = raw.rope_parameters !== undefined && raw.rope_parameters !== null ? 'rope_parameters' : 'rope_scaling';
+  const p = raw[field] ?? null;
+  if (p !== null && (typeof p !== 'object' || Array.isArray(p))) throw new LftfError('bad-config', `expected an object or null, found ${JSON.stringify(p)}`, where(field));
+  const params = p as Record<string, unknown> | null;
   const theta = (params && typeof params.rope_theta === 'number' ? params.rope_theta : raw.rope_theta) ?? 10000;
   if (typeof theta !== 'number' || !(theta > 0)) throw new LftfError('bad-config', `rope_theta must be a positive number, found ${JSON.stringify(theta)}`, where('rope_theta'));
   const type = (params?.rope_type ?? params?.type ?? 'default') as string;

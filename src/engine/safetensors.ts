@@ -55,12 +55,17 @@ export function parseSafetensors(bytes: Uint8Array, path = '<buffer>'): Safetens
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (raw !== null && typeof raw === 'object') metadata = raw as Record<string, string>;
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || !Object.values(raw).every((v) => typeof v === 'string')) {
+        fail('"__metadata__" is not an object of strings');
+      }
+      metadata = raw as Record<string, string>;
       continue;
     }
     if (raw === null || typeof raw !== 'object') fail('entry is not an object', name);
     const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof e.dtype !== 'string' || !(e.dtype in DTYPE_BYTES)) fail(`unsupported dtype ${JSON.stringify(e.dtype)}`, name);
+    if (e.dtype === undefined) fail('entry has no dtype', name);
+    // Object.hasOwn, not `in`: "toString" or "__proto__" must not pass for a dtype.
+    if (typeof e.dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, e.dtype)) fail(`unsupported dtype ${JSON.stringify(e.dtype)}`, name);
     const dtype = e.dtype as SafeDType;
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`shape ${JSON.stringify(e.shape)} is not a list of non-negative integers`, name);
     const shape = e.shape as number[];
@@ -130,7 +135,7 @@ export function tensorToFloat32(file: SafetensorsFile, name: string): Float32Arr
       for (let i = 0; i < n; i++) out[i] = view.getFloat64(8 * i, true);
       break;
     default:
-      throw new LftfError('bad-dtype', `tensor "${name}" has dtype ${e.dtype}; a float tensor (F32, F16, BF16, F64) is needed`, file.path);
+      throw new LftfError('bad-dtype', `dtype ${e.dtype} is not a float type (F32, F16, BF16 or F64 is needed)`, `${file.path}: tensor "${name}"`);
   }
   return out;
 }

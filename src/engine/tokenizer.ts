@@ -22,8 +22,12 @@ export class TextTokenizer {
   readonly json: Record<string, unknown>;
   readonly tokenizerConfig: Record<string, unknown>;
 
-  private constructor(tok: Tokenizer, json: Record<string, unknown>, cfg: Record<string, unknown>) {
+  /** Where the tokenizer came from, for error messages. */
+  readonly where: string;
+
+  private constructor(tok: Tokenizer, json: Record<string, unknown>, cfg: Record<string, unknown>, where = 'tokenizer.json') {
     this.tok = tok;
+    this.where = where;
     this.json = json;
     this.tokenizerConfig = cfg;
     this.vocabSize = tok.get_vocab(true).size;
@@ -42,10 +46,11 @@ export class TextTokenizer {
     if (json === null || typeof json !== 'object' || !('model' in json)) {
       throw new LftfError('bad-tokenizer', 'not a tokenizer.json (no "model" object)', where);
     }
+    checkModelSection((json as { model: unknown }).model, where);
     try {
       const tok = new Tokenizer(json as object, (config ?? {}) as object);
-      const t = new TextTokenizer(tok, json as Record<string, unknown>, (config ?? {}) as Record<string, unknown>);
-      t.encode('a'); // fail here, at load, on a tokenizer that cannot run
+      const t = new TextTokenizer(tok, json as Record<string, unknown>, (config ?? {}) as Record<string, unknown>, where);
+      tok.encode('a'); // fail here, at load, on a tokenizer that cannot run
       return t;
     } catch (e) {
       if (e instanceof LftfError) throw e;
@@ -63,7 +68,12 @@ export class TextTokenizer {
   }
 
   encode(text: string, opts: EncodeOptions = {}): number[] {
-    return this.tok.encode(text, { add_special_tokens: opts.addSpecialTokens ?? true }).ids;
+    const ids = this.tok.encode(text, { add_special_tokens: opts.addSpecialTokens ?? true }).ids;
+    // A vocabulary without the piece (and no usable <unk>) yields undefined ids; never pass them on.
+    if (!ids.every((id: number) => Number.isInteger(id))) {
+      throw new LftfError('unencodable-text', `cannot encode ${JSON.stringify(text.length > 40 ? text.slice(0, 40) + '...' : text)}: no token for part of it (and no usable unknown token)`, this.where);
+    }
+    return ids;
   }
 
   decode(ids: number[], skipSpecialTokens = false): string {
@@ -90,5 +100,28 @@ function readJson(path: string): unknown {
     return JSON.parse(text);
   } catch (e) {
     throw new LftfError('bad-tokenizer', `not valid JSON (${(e as Error).message})`, path);
+  }
+}
+
+const TOKENIZER_MODELS = ['BPE', 'WordPiece', 'WordLevel', 'Unigram'];
+
+/**
+ * The library builds a tokenizer from almost anything (an unknown model type, a vocab that is a
+ * list) and then encodes every word to <unk>; check the "model" section's shape first.
+ */
+function checkModelSection(model: unknown, where: string): void {
+  if (model === null || typeof model !== 'object' || Array.isArray(model)) {
+    throw new LftfError('bad-tokenizer', 'not a tokenizer.json ("model" is not an object)', where);
+  }
+  const m = model as { type?: unknown; vocab?: unknown };
+  const type = m.type ?? (Array.isArray(m.vocab) ? 'Unigram' : 'BPE');
+  if (typeof type !== 'string' || !TOKENIZER_MODELS.includes(type)) {
+    throw new LftfError('bad-tokenizer', `unsupported tokenizer model type ${JSON.stringify(m.type)} (supported: ${TOKENIZER_MODELS.join(', ')})`, `${where}: field "model.type"`);
+  }
+  const list = type === 'Unigram';
+  const ok = list ? Array.isArray(m.vocab) && m.vocab.length > 0
+    : m.vocab !== null && typeof m.vocab === 'object' && !Array.isArray(m.vocab) && Object.keys(m.vocab).length > 0;
+  if (!ok) {
+    throw new LftfError('bad-tokenizer', `a ${type} model needs a non-empty ${list ? 'list of [token, score] pairs' : 'object {token: id}'}, found ${m.vocab === undefined ? 'none' : Array.isArray(m.vocab) ? 'a list' : typeof m.vocab}`, `${where}: field "model.vocab"`);
   }
 }

@@ -64,7 +64,14 @@ export class SafetensorsSource implements WeightSource {
     const f = this.index.get(name);
     if (!f) throw new LftfError('missing-tensor', `tensor "${name}" not found`, this.where);
     checkShape(f.path, name, f.tensors.get(name)!.shape, shape);
-    return tensorToFloat32(f, name);
+    const data = tensorToFloat32(f, name);
+    // A NaN or Inf weight would surface much later as a NaN probability far from its cause.
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) {
+        throw new LftfError('non-finite-weight', `value ${i} is ${data[i]} (the checkpoint holds non-finite weights)`, `${f.path}: tensor "${name}"`);
+      }
+    }
+    return data;
   }
 
   get fileCount(): number {
