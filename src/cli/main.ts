@@ -14,7 +14,7 @@ import { readDatasets, writeDatasets } from '../data/jsonl.js';
 import { readMultipleChoiceJsonl, type McTask } from '../metrics/multiple-choice.js';
 import { evaluate, type McTaskData } from '../score/evaluate.js';
 import { createProgress } from '../notebook/progress.js';
-import { writeFileAtomic } from '../util/fs-atomic.js';
+import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { prepareData, runDemo } from '../lftf/pipeline.js';
 import { rankBlocks } from '../lftf/locate.js';
 import { TuneContext, tuneBlocks } from '../lftf/tune.js';
@@ -99,8 +99,7 @@ export function buildProgram(): Command {
     .requiredOption('--out <dir>', 'output folder').option('--seed <n>', 'split seed', parseIntOption('seed'), 0)
     .action(async (o: { out: string; seed: number }) => {
       const ds = buildDatasets({ seed: o.seed });
-      const { mkdirSync } = await import('node:fs');
-      mkdirSync(o.out, { recursive: true });
+      ensureDir(o.out, 'cannot create the output folder');
       await writeDatasets(o.out, ds);
       const count = (rows: { split: string }[], s: string) => rows.filter((r) => r.split === s).length;
       process.stdout.write(`wrote ${join(o.out, 'genbias.jsonl')} (${ds.genbias.length} rows: train ${count(ds.genbias, 'train')}, dev ${count(ds.genbias, 'dev')}, test ${count(ds.genbias, 'test')})\n`
@@ -159,7 +158,7 @@ export function buildProgram(): Command {
   const budget = (c: Command) => c
     .option('--model <dir>', 'Hugging Face checkpoint folder (default: the embedded model)')
     .option('--seed <n>', 'seed for splits and data order', parseIntOption('seed'), 0)
-    .option('--lr <x>', 'Adam learning rate', Number, 5e-4)
+    .option('--lr <x>', 'Adam learning rate', parsePositive('lr'), 5e-4)
     .option('--batch-size <n>', 'prompts per training chunk', parseIntOption('batch-size'), 16)
     .option('--weights <list>', 'loss weights, e.g. hint=0.5,mass=0.5,keep=1 (ours; see README)', parseWeights, {})
     .option('--max-train-prompts <n>', 'cap on training prompts per dataset', parseIntOption('max-train-prompts'), 512)
@@ -180,8 +179,7 @@ export function buildProgram(): Command {
       ctx.dispose();
       const { trials, ...result } = bmi;
       if (o.out) {
-        const { mkdirSync } = await import('node:fs');
-        mkdirSync(o.out, { recursive: true });
+        ensureDir(o.out, 'cannot create the output folder');
         writeFileAtomic(join(o.out, 'bmi.json'), JSON.stringify({ ...result, trials }, null, 2) + '\n');
       }
       if (o.json) out(true, { ...result, trials }, () => '');
@@ -194,8 +192,8 @@ export function buildProgram(): Command {
     .option('--bmi <file>', 'bmi.json from `lftf locate --out`')
     .option('--steps <n>', 'optimiser steps', parseIntOption('steps'), 60)
     .option('--eval-every <n>', 'score dev every N steps', parseIntOption('eval-every'), 10)
-    .option('--ub-tolerance <x>', 'kept checkpoints keep dev UB >= (1-x) * start', Number, 0.1)
-    .option('--ppl-tolerance <x>', 'kept checkpoints keep dev perplexity <= (1+x) * start', Number, 0.05)
+    .option('--ub-tolerance <x>', 'kept checkpoints keep dev UB >= (1-x) * start', parseFraction('ub-tolerance'), 0.1)
+    .option('--ppl-tolerance <x>', 'kept checkpoints keep dev perplexity <= (1+x) * start', parseFraction('ppl-tolerance'), 0.05)
     .option('--checkpoint-every <n>', 'write a checkpoint every N steps', parseIntOption('checkpoint-every'), 10)
     .requiredOption('--out <dir>', 'run directory (manifest, metrics, checkpoint, tuned model)')
     .option('--resume', 'continue the run in --out from its last checkpoint')
@@ -207,7 +205,12 @@ export function buildProgram(): Command {
       if (o.block) {
         blocks = o.block.split(',').map((b) => parseIntOption('block')(b.trim()));
       } else if (o.bmi) {
-        const j = JSON.parse(readFileSync(o.bmi, 'utf8')) as { top_block?: number };
+        let j: { top_block?: number };
+        try {
+          j = JSON.parse(readFileSync(o.bmi, 'utf8'));
+        } catch (e) {
+          throw new LftfError('bad-input', `cannot read a BMI ranking (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, o.bmi);
+        }
         if (typeof j.top_block !== 'number') throw new LftfError('bad-input', 'no "top_block" number', `${o.bmi}: field "top_block"`);
         blocks = [j.top_block];
       } else {
@@ -239,7 +242,8 @@ export function buildProgram(): Command {
           process.stderr.write(`lftf: dev AFGB ${start.afgb.toFixed(4)} -> ${final.afgb.toFixed(4)}, UB ${start.ub.toFixed(4)} -> ${final.ub.toFixed(4)}, ppl ${start.ppl.toFixed(3)} -> ${final.ppl.toFixed(3)}; ${done ? `tuned model in ${join(o.out, 'model')}` : 'stopped: rerun with --resume'}\n`);
         }
       } catch (e) {
-        run.update({ status: 'failed', error: (e as Error).message });
+        // A failing manifest write (full disk) must not hide the error that stopped the run.
+        try { run.update({ status: 'failed', error: (e as Error).message }); } catch { /* reported below */ }
         throw e;
       } finally {
         process.off('SIGINT', onSigint);
@@ -254,7 +258,7 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'seed for splits, data order and baselines', parseIntOption('seed'), 0)
     .option('--bmi-steps <n>', 'steps per exact-BMI trial (K)', parseIntOption('bmi-steps'), 5)
     .option('--tune-steps <n>', 'steps for the chosen block and each baseline', parseIntOption('tune-steps'), 40)
-    .option('--lr <x>', 'Adam learning rate', Number, 5e-4)
+    .option('--lr <x>', 'Adam learning rate', parsePositive('lr'), 5e-4)
     .option('--max-train-prompts <n>', 'cap on training prompts per dataset', parseIntOption('max-train-prompts'), 512)
     .option('--max-dev-prompts <n>', 'cap on dev prompts per dataset', parseIntOption('max-dev-prompts'), 256)
     .option('--no-baselines', 'skip the baseline comparison')
@@ -276,7 +280,7 @@ export function buildProgram(): Command {
           progressFor: (label, total) => createProgress(label, total),
         });
       } catch (e) {
-        run.update({ status: 'failed', error: (e as Error).message });
+        try { run.update({ status: 'failed', error: (e as Error).message }); } catch { /* reported below */ }
         throw e;
       }
       const rel = (a: number, b: number) => (b === 0 ? 0 : (100 * (a - b)) / b);
@@ -298,6 +302,22 @@ interface BudgetOpts {
   weights: Record<string, number>;
   maxTrainPrompts: number;
   maxDevPrompts: number;
+}
+
+function parsePositive(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new LftfError('bad-option', `expected a number > 0, got ${JSON.stringify(v)}`, `--${name}`);
+    return n;
+  };
+}
+
+function parseFraction(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new LftfError('bad-option', `expected a number >= 0, got ${JSON.stringify(v)}`, `--${name}`);
+    return n;
+  };
 }
 
 /** "hint=0.5,mass=1" -> {hint: 0.5, mass: 1}; only the three LFTF weights are accepted. */

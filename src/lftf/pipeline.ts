@@ -3,7 +3,6 @@
  * re-evaluate -> baselines on the same loss and budget -> summary.json + report.html.
  * Every budget, weight and tolerance is an option (defaults sized for the embedded model).
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DecoderModel } from '../engine/model.js';
@@ -14,7 +13,7 @@ import { evaluate } from '../score/evaluate.js';
 import type { Progress } from '../notebook/progress.js';
 import type { BmiResult, ComparisonResult, ComparisonRow, GeneralMetrics, ScoresResult, TuningRunResult } from '../results.js';
 import { makeRng, randInt } from '../util/random.js';
-import { writeFileAtomic } from '../util/fs-atomic.js';
+import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { rankBlocks } from './locate.js';
 import { restoreBlocks, snapshotBlocks, TuneContext, tuneBlocks, type TuneData, type TuneOptions } from './tune.js';
 import { renderReport } from './report.js';
@@ -185,7 +184,7 @@ export function runDemo(model: DecoderModel, opts: DemoOptions = {}): DemoSummar
     timings,
   };
   if (opts.outDir) {
-    mkdirSync(opts.outDir, { recursive: true });
+    ensureDir(opts.outDir, 'cannot create the output folder');
     writeFileAtomic(join(opts.outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
     const comparison: ComparisonResult = { kind: 'comparison', model: model.name, rows: baselines };
     writeFileAtomic(join(opts.outDir, 'report.html'), renderReport(summary, { kind: 'bmi', model: model.name, blocks: bmi.blocks, rho: bmi.rho, top_block: bmi.top_block }, main.run, comparison));

@@ -3,12 +3,12 @@
  * metrics.csv (one row per step), and the tuning checkpoint. Every file is written atomically,
  * so a crash at any moment leaves each file either as it was or complete.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { LftfError } from '../errors.js';
 import { PACKAGE_ROOT } from '../backend.js';
-import { writeFileAtomic } from '../util/fs-atomic.js';
+import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import type { LossStep } from '../results.js';
 
 export interface Manifest {
@@ -34,11 +34,8 @@ export class RunDir {
 
   /** Create (or, with resume, reopen) a run directory. Fails early when it is not writable. */
   static open(dir: string, init: Omit<Manifest, 'status' | 'created_at' | 'updated_at' | 'versions'>, resume = false): RunDir {
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (e) {
-      throw new LftfError('write-failed', `cannot create run directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, dir);
-    }
+    // Not mkdirSync({recursive}): on Node 20 it never returns for paths under /proc.
+    ensureDir(dir, 'cannot create run directory');
     const path = join(dir, 'manifest.json');
     const now = new Date().toISOString();
     let manifest: Manifest;

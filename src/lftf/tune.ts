@@ -5,7 +5,7 @@
  * With `runDir`, checkpoints (block weights + Adam state + step) are written atomically every
  * `checkpointEvery` steps and `resume` continues from the last one with identical numbers.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { LftfError } from '../errors.js';
@@ -16,7 +16,7 @@ import type { Progress } from '../notebook/progress.js';
 import type { LossStep, TuningRunResult } from '../results.js';
 import { perplexity } from '../score/perplexity.js';
 import type { PromptRow } from '../score/pronouns.js';
-import { writeFileAtomic } from '../util/fs-atomic.js';
+import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { DEFAULT_WEIGHTS, PromptSet, TrainSet, type LossWeights } from './objective.js';
 
 export interface TuneData {
@@ -147,7 +147,7 @@ export function tuneBlocks(ctx: TuneContext, blocks: number[], opts: TuneOptions
   let bestWeights: tf.Tensor[] | null = null;
   const initial = snapshotBlocks(model, sorted);
 
-  if (opts.runDir) mkdirSync(opts.runDir, { recursive: true });
+  if (opts.runDir) ensureDir(opts.runDir, 'cannot create run directory');
   const paths = opts.runDir ? checkpointPaths(opts.runDir) : null;
   if (opts.resume && paths && existsSync(paths.weights)) {
     const file = readSafetensors(paths.weights);
