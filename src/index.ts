@@ -2,6 +2,9 @@
  * The whole cell-facing API of lftf: `import * as lftf from "lftf"`.
  * Stages, in the order data flows: backend -> engine (models) -> data -> score -> metrics.
  */
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from './backend.js';
+
 export { initBackend, currentBackend, type BackendInfo } from './backend.js';
 export { LftfError, isLftfError } from './errors.js';
 export type * from './results.js';
@@ -33,4 +36,9 @@ export { createProgress, type Progress, type ProgressInfo, type ProgressOptions 
 // LFTF: locate, tune, the whole pipeline.
 export { rankBlocks, firstOrderScores, hiddenInfluenceScores, type RankOptions } from './lftf/locate.js';
 export { tuneBlocks, TuneContext, snapshotBlocks, restoreBlocks, type TuneOptions, type TuneData } from './lftf/tune.js';
-export { runDemo, type DemoOptions, type DemoSummary } from './lftf/pipeline.js';
+export { runDemo, prepareData, generalMetrics, type DemoOptions, type DemoSummary, type PreparedData } from './lftf/pipeline.js';
+
+/** The embedded model's folder (models/bias-lab in this package): what the CLI uses without --model. */
+export function embeddedModelDir(): string {
+  return join(PACKAGE_ROOT, 'models', 'bias-lab');
+}
