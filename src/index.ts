@@ -2,16 +2,13 @@
  * The whole cell-facing API of lftf: `import * as lftf from "lftf"`.
  * Stages, in the order data flows: backend -> engine (models) -> data -> score -> metrics.
  */
-import { join } from 'node:path';
-import { PACKAGE_ROOT } from './backend.js';
-
 export { initBackend, currentBackend, type BackendInfo } from './backend.js';
 export { LftfError, isLftfError } from './errors.js';
 export type * from './results.js';
 export { LFTF_MIME } from './results.js';
 
 // Engine
-export { loadModel, saveModel, buildModel } from './engine/checkpoint.js';
+export { loadModel, saveModel, buildModel, embeddedModelDir } from './engine/checkpoint.js';
 export { DecoderModel, TokenBatch, type ForwardOptions, type ForwardResult } from './engine/model.js';
 export { TextTokenizer } from './engine/tokenizer.js';
 export { parseConfig, readConfig, SUPPORTED_MODEL_TYPES, type ModelConfig } from './engine/config.js';
@@ -39,6 +36,3 @@ export { tuneBlocks, TuneContext, snapshotBlocks, restoreBlocks, type TuneOption
 export { runDemo, prepareData, generalMetrics, type DemoOptions, type DemoSummary, type PreparedData } from './lftf/pipeline.js';
 
 /** The embedded model's folder (models/bias-lab in this package): what the CLI uses without --model. */
-export function embeddedModelDir(): string {
-  return join(PACKAGE_ROOT, 'models', 'bias-lab');
-}

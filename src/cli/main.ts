@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, PACKAGE_ROOT } from '../backend.js';
 import { isLftfError, LftfError } from '../errors.js';
-import { loadModel } from '../engine/checkpoint.js';
+import { embeddedModelDir, loadModel } from '../engine/checkpoint.js';
 import { buildDatasets, type Split } from '../data/build.js';
 import { readDatasets, writeDatasets } from '../data/jsonl.js';
 import { readMultipleChoiceJsonl, type McTask } from '../metrics/multiple-choice.js';
@@ -22,7 +22,7 @@ import { RunDir } from '../lftf/run-dir.js';
 import { saveModel } from '../engine/checkpoint.js';
 import { display } from '../notebook/display.js';
 
-export const DEFAULT_MODEL_DIR = join(PACKAGE_ROOT, 'models', 'bias-lab');
+export const DEFAULT_MODEL_DIR = embeddedModelDir();
 
 function version(): string {
   return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;

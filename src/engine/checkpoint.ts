@@ -4,6 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { PACKAGE_ROOT } from '../backend.js';
 import { LftfError } from '../errors.js';
 import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { readConfig, type ModelConfig } from './config.js';
@@ -13,6 +14,11 @@ import type { DecoderModel } from './model.js';
 import { writeSafetensors } from './safetensors.js';
 import { TextTokenizer } from './tokenizer.js';
 import { SafetensorsSource, type WeightSource } from './weights.js';
+
+/** The embedded teaching model shipped with the package (models/bias-lab). */
+export function embeddedModelDir(): string {
+  return join(PACKAGE_ROOT, 'models', 'bias-lab');
+}
 
 export function buildModel(config: ModelConfig, tokenizer: TextTokenizer, weights: WeightSource, name: string, configPath = 'config.json'): DecoderModel {
   if (tokenizer.vocabSize > config.vocabSize) {
