@@ -34,5 +34,3 @@ export { createProgress, type Progress, type ProgressInfo, type ProgressOptions 
 export { rankBlocks, firstOrderScores, hiddenInfluenceScores, type RankOptions } from './lftf/locate.js';
 export { tuneBlocks, TuneContext, snapshotBlocks, restoreBlocks, type TuneOptions, type TuneData } from './lftf/tune.js';
 export { runDemo, prepareData, generalMetrics, type DemoOptions, type DemoSummary, type PreparedData } from './lftf/pipeline.js';
-
-/** The embedded model's folder (models/bias-lab in this package): what the CLI uses without --model. */
