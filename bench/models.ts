@@ -62,5 +62,8 @@ export function ensureGpt2Small(python: string, log: (line: string) => void): st
 export function modelFacts(name: string, dir: string): ModelFacts {
   const config = readConfig(join(dir, 'config.json'));
   const tokenizer = TextTokenizer.fromFolder(dir);
-  return { name, dir, usableVocab: Math.min(config.vocabSize, tokenizer.vocabSize) };
+  return {
+    name, dir, usableVocab: Math.min(config.vocabSize, tokenizer.vocabSize), numBlocks: config.numLayers, hiddenSize: config.hiddenSize,
+    keepTokens: (text) => tokenizer.encode(text).slice(0, config.maxPositions).length,
+  };
 }

@@ -60,6 +60,31 @@ export function formatReport(r: BenchResults): string {
   out.push(table(['model', 'side', 'engine', 'load ms', 'peak RSS MiB'], mem));
   out.push('');
   for (const w of r.models.flatMap((mr) => mr.workloads)) out.push(`${w.title} on ${w.model}: ${w.label}`);
+  // W2: one ratio per model, the mean over the blocks measured (b = 0, L/2, L-1).
+  for (const mr of r.models) {
+    const steps = mr.workloads.filter((w) => w.workload.startsWith('w2-step-'));
+    for (const side of new Set(steps.flatMap((w) => Object.keys(w.ratio)))) {
+      const ratios = steps.map((w) => w.ratio[side]).filter((x) => x !== undefined);
+      if (!ratios.length) continue;
+      const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
+      const perStep = (w: (typeof steps)[number], key: string) => {
+        const t = w.sides.find((x) => x.side === key);
+        return t ? ms(t.medianMs / w.items) : '?';
+      };
+      out.push(`W2 on ${mr.model}, ${sideName(side)}: ours/ref averaged over ${ratios.length} block(s) = ${mean.toFixed(2)} ` +
+        `(per block ${ratios.map((x) => x.toFixed(2)).join(', ')}; ms/step ours ${steps.map((w) => perStep(w, side)).join(', ')}, ref ${steps.map((w) => perStep(w, 'reference')).join(', ')})`);
+    }
+  }
+  for (const mr of r.models) {
+    for (const w of mr.workloads) {
+      for (const t of w.sides) {
+        const soak = t.tensors?.soak;
+        if (soak) {
+          out.push(`leak check ${w.title} on ${mr.model}, ${sideName(t.side)}: ${soak.items} more ${w.unit}, tf.memory().numTensors ${soak.before.numTensors} -> ${soak.after.numTensors}${soak.leak ? ' LEAK' : ' (no growth)'}`);
+        }
+      }
+    }
+  }
   for (const n of r.notes) out.push(`note: ${n}`);
   for (const mr of r.models) for (const e of mr.errors) out.push(`error (${mr.model}): ${e}`);
   out.push('ours/ref = median time of ours / median time of the reference: lower is better, 1 is parity.');

@@ -44,6 +44,8 @@ export interface SideTiming {
   tensors?: {
     beforePrepare: TensorCounts; before: TensorCounts; afterEachRun: number[]; afterRuns: TensorCounts; afterDispose: TensorCounts;
     keptOnce: number; leak: boolean;
+    /** The leak check of plans with `soak`: `items` more work items, untimed. */
+    soak?: { items: number; before: TensorCounts; after: TensorCounts; ms: number; leak: boolean };
   };
 }
 
@@ -146,7 +148,13 @@ async function startSides(model: ModelFacts, backends: string[], python: string 
   return { sides: started.filter((s): s is Side => s !== null), loads };
 }
 
-async function runWorkload(w: Workload, model: ModelFacts, sides: Side[], quick: boolean): Promise<WorkloadResult> {
+async function runWorkload(w: Workload, model: ModelFacts, sides: Side[], quick: boolean, notes: string[]): Promise<WorkloadResult | null> {
+  const why = w.skip?.(model, quick);
+  if (why) {
+    notes.push(`${w.id} skipped on ${model.name}: ${why}`);
+    log(`${model.name} ${w.id} skipped: ${why}`);
+    return null;
+  }
   const plan = w.plan(model, quick);
   log(`${model.name} ${w.id}: ${plan.label}`);
   const prep = new Map<string, Reply>();
@@ -175,6 +183,15 @@ async function runWorkload(w: Workload, model: ModelFacts, sides: Side[], quick:
     if (timed) spent += performance.now() - t0;
     log(`  ${timed ? `rep ${nTimed + 1}` : 'warm-up'}: ${line.join(', ')}`);
   }
+  const soaks = new Map<string, Reply>();
+  if (plan.soak) {
+    const runs = Math.ceil(plan.soak / plan.items);
+    for (const s of sides.filter((x) => x.kind === 'ours')) {
+      const r = await s.worker.request({ cmd: 'soak', workload: w.id, runs });
+      soaks.set(s.key, { ...r, items: runs * plan.items });
+      log(`  leak check ${s.key}: ${runs * plan.items} ${plan.unit}, tensors ${(r.before as TensorCounts).numTensors} -> ${(r.after as TensorCounts).numTensors}`);
+    }
+  }
   const timings: SideTiming[] = [];
   for (const s of sides) {
     const fin = await s.worker.request({ cmd: 'finish', workload: w.id });
@@ -191,6 +208,11 @@ async function runWorkload(w: Workload, model: ModelFacts, sides: Side[], quick:
       const each = t.tensors;
       const leak = each.length > 1 && each[each.length - 1] > each[0];
       timing.tensors = { beforePrepare, before, afterEachRun: each, afterRuns, afterDispose, keptOnce: (each[0] ?? before.numTensors) - before.numTensors, leak };
+      const soak = soaks.get(s.key);
+      if (soak) {
+        const [sb, sa] = [soak.before as TensorCounts, soak.after as TensorCounts];
+        timing.tensors.soak = { items: soak.items as number, before: sb, after: sa, ms: soak.ms as number, leak: sa.numTensors > sb.numTensors };
+      }
     }
     timings.push(timing);
   }
@@ -205,7 +227,7 @@ async function runWorkload(w: Workload, model: ModelFacts, sides: Side[], quick:
   return { workload: w.id, title: w.title, model: model.name, label: plan.label, items: plan.items, unit: plan.unit, sides: timings, ratio, agreement };
 }
 
-async function benchModel(model: ModelFacts, workloads: readonly Workload[], backends: string[], python: string | null, threads: number, quick: boolean): Promise<ModelResult> {
+async function benchModel(model: ModelFacts, workloads: readonly Workload[], backends: string[], python: string | null, threads: number, quick: boolean, notes: string[]): Promise<ModelResult> {
   const errors: string[] = [];
   const { sides, loads } = await startSides(model, backends, python, threads, errors);
   const result: ModelResult = { model: model.name, dir: model.dir, sides: [], workloads: [], errors };
@@ -213,7 +235,8 @@ async function benchModel(model: ModelFacts, workloads: readonly Workload[], bac
     if (sides.length > 0) {
       for (const w of workloads) {
         try {
-          result.workloads.push(await runWorkload(w, model, sides, quick));
+          const r = await runWorkload(w, model, sides, quick, notes);
+          if (r) result.workloads.push(r);
         } catch (e) {
           errors.push(`${w.id}: ${(e as Error).message}`);
           log(`${model.name} ${w.id} failed: ${(e as Error).message}`);
@@ -253,6 +276,7 @@ async function main(): Promise<void> {
       threads: { type: 'string' },
       workloads: { type: 'string' },
       model: { type: 'string', multiple: true },
+      only: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -260,7 +284,7 @@ async function main(): Promise<void> {
   if (values.help) {
     process.stdout.write([
       'usage: npm run bench -- [--quick] [--json] [--backends auto|tensorflow,wasm,cpu] [--threads N]',
-      '                        [--workloads w0-forward,w1-score] [--model DIR ...] [--out FILE]',
+      '                        [--workloads w0-forward,w2-step-first,...] [--model DIR ...] [--only gpt2-124m,bias-lab] [--out FILE]',
       `workloads: ${WORKLOADS.map((w) => w.id).join(', ')}`,
       '',
     ].join('\n'));
@@ -289,8 +313,10 @@ async function main(): Promise<void> {
   else notes.push('bias-lab skipped: models/bias-lab/ not found');
   for (const dir of values.model ?? []) models.push({ name: resolve(dir).split('/').pop()!, dir: resolve(dir) });
 
+  const only = values.only?.split(',').map((x) => x.trim());
   for (const m of models) {
-    results.models.push(await benchModel(modelFacts(m.name, m.dir), workloads, backends, python, threads, values.quick!));
+    if (only && !only.includes(m.name)) continue;
+    results.models.push(await benchModel(modelFacts(m.name, m.dir), workloads, backends, python, threads, values.quick!, notes));
   }
   results.machine.loadAvgEnd = loadavg().map((x) => Math.round(x * 100) / 100);
   results.durationS = Math.round((performance.now() - t0) / 100) / 10;

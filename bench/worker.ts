@@ -76,6 +76,15 @@ async function handle(req: Record<string, unknown>): Promise<Reply> {
       s.session.release(result);
       return { ms, output, tensors: tensors() };
     }
+    case 'soak': {
+      // Leak check: more untimed repetitions; the tensor count must not grow.
+      const s = sessions.get(req.workload as string);
+      if (!s) throw new Error(`workload ${String(req.workload)} not prepared`);
+      const before = tensors();
+      const t0 = performance.now();
+      for (let i = 0; i < Number(req.runs); i++) s.session.release(s.session.run(false));
+      return { before, after: tensors(), ms: performance.now() - t0 };
+    }
     case 'finish': {
       const s = sessions.get(req.workload as string);
       const afterRuns = tensors();

@@ -5,7 +5,7 @@
  *   ours     (worker)  untimed set-up, then `run` is the timed part; `summarize` turns the last
  *                      result into plain numbers (untimed) for the agreement check;
  *   compare  (runner)  how far the two sides' summaries are apart, and whether that is acceptable.
- * To add a workload (W2 one training step, W3 exact BMI, W4 the demo): add an entry here, the
+ * To add a workload: add an entry here (the LFTF ones, W2-W4, are in lftf-workloads.ts), the
  * matching class in reference.py, and its id to WORKLOADS. The runner needs no change.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,6 +13,7 @@ import { buildDatasets, filterSplit } from '../src/data/build.js';
 import type { DecoderModel } from '../src/engine/model.js';
 import { scorePronouns, type PromptRow } from '../src/score/pronouns.js';
 import { makeRng } from '../src/util/random.js';
+import { LFTF_WORKLOADS } from './lftf-workloads.js';
 
 export interface RepeatPolicy {
   /** Untimed repetitions first (their times are kept in the results, not in the median). */
@@ -28,6 +29,10 @@ export interface ModelFacts {
   dir: string;
   /** Token ids valid for both the tokenizer and the embedding. */
   usableVocab: number;
+  numBlocks: number;
+  hiddenSize: number;
+  /** Tokens a text has as an L_keep sequence (its encoding, cut to the model's positions). */
+  keepTokens(text: string): number;
 }
 
 export interface WorkloadPlan {
@@ -39,6 +44,11 @@ export interface WorkloadPlan {
   repeat: RepeatPolicy;
   /** One line on what was run, for the table. */
   label: string;
+  /**
+   * Leak check: after the timed repetitions, our worker runs this many more work items
+   * (untimed, in whole repetitions) and reports tf.memory() before and after.
+   */
+  soak?: number;
 }
 
 export interface Agreement {
@@ -60,6 +70,8 @@ export interface Workload {
   id: string;
   title: string;
   plan(model: ModelFacts, quick: boolean): WorkloadPlan;
+  /** A reason to skip this model (printed as a note), or null to run. */
+  skip?(model: ModelFacts, quick: boolean): string | null;
   ours(model: DecoderModel, input: unknown): OursSession;
   compare(ours: unknown, reference: unknown): Agreement;
 }
@@ -189,4 +201,4 @@ export const scoringWorkload: Workload = {
   },
 };
 
-export const WORKLOADS: readonly Workload[] = [forwardWorkload, scoringWorkload];
+export const WORKLOADS: readonly Workload[] = [forwardWorkload, scoringWorkload, ...LFTF_WORKLOADS];
