@@ -82,7 +82,7 @@ export function rankBlocks(ctx: TuneContext, opts: RankOptions = {}): BmiResult 
       const snap = snapshotBlocks(model, [b]);
       const t0 = Date.now();
       // A trial measures what K steps do: keep the last weights, evaluate only at the end.
-      const run = tuneBlocks(ctx, [b], { ...opts, select: 'last', evalEvery: 0, runDir: undefined, progress: undefined });
+      const run = tuneBlocks(ctx, [b], { ...opts, select: 'last', evalEvery: 0, runDir: undefined, progress: undefined, start: base });
       trials.push({ block: b, wall_s: (Date.now() - t0) / 1000 });
       score = base.afgb > 0 ? (base.afgb - run.final.afgb) / base.afgb : 0;
       dUb = run.final.ub - base.ub;

@@ -118,6 +118,8 @@ export function runDemo(model: DecoderModel, opts: DemoOptions = {}): DemoSummar
   const ctx = new TuneContext(model, data, opts.batchSize ?? 16, seed);
   const tuneOpts: TuneOptions = { lr: opts.lr ?? 5e-4, seed, ...opts.tune };
   const original = snapshotBlocks(model, [...Array(model.numBlocks).keys()]);
+  // Every run below starts from these weights: score their dev metrics once.
+  const startDev = ctx.devMetrics(0);
   clock('prepare', t);
 
   t = Date.now();
@@ -141,7 +143,7 @@ export function runDemo(model: DecoderModel, opts: DemoOptions = {}): DemoSummar
   const trainAndScore = (label: string, blocks: number[]): { row: ComparisonRow; run: TuningRunResult } => {
     restoreBlocks(model, [...Array(model.numBlocks).keys()], original);
     const t1 = Date.now();
-    const run = tuneBlocks(ctx, blocks, { ...tuneOpts, steps: tuneSteps, progress: opts.progressFor?.(`tune ${label}`, tuneSteps),
+    const run = tuneBlocks(ctx, blocks, { ...tuneOpts, start: startDev, steps: tuneSteps, progress: opts.progressFor?.(`tune ${label}`, tuneSteps),
       runDir: opts.outDir && label === 'lftf' ? join(opts.outDir, 'run') : undefined, checkpointEvery: opts.outDir ? 20 : undefined });
     const wall = (Date.now() - t1) / 1000;
     const afterFull = generalMetrics(model, ds, testTexts, mcItems, opts);

@@ -50,6 +50,9 @@ export interface TuneOptions {
   progress?: Progress;
   /** Checked between steps: return true to stop early (weights so far are kept, saved if runDir). */
   shouldStop?: () => boolean;
+  /** Dev metrics of the starting weights, when the caller already has them (BMI trials and
+   *  baselines all start from the same weights): saves one dev evaluation per run. */
+  start?: DevMetrics;
   /** Called after each checkpoint with the steps so far (e.g. to write metrics files). */
   onCheckpoint?: (steps: LossStep[]) => void;
 }
@@ -176,7 +179,7 @@ export function tuneBlocks(ctx: TuneContext, blocks: number[], opts: TuneOptions
     start = state.start;
     best = state.best;
   } else {
-    start = ctx.devMetrics(from);
+    start = opts.start ?? ctx.devMetrics(from);
   }
 
   const progress = opts.progress;
