@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { LFTF_MIME } from '../src/results.js';
-import { ROOT, executeNotebook, installKernel, jupyterEnv, jupyterPython, lftfNotebookApiMissing } from './browser/jupyter.js';
+import { ROOT, executeNotebook, installKernel, jupyterEnv, notebookPythonOrSkip } from './browser/jupyter.js';
 
 interface Output {
   output_type: string;
@@ -27,26 +27,18 @@ interface Cell {
 }
 
 test('lftf kernel runs the display notebook: three MIME types per result, no errors', { timeout: 300_000 }, (t) => {
-  const found = jupyterPython(['jupyter_client', 'nbconvert']);
-  if ('skip' in found) {
-    t.skip(`no Jupyter: ${found.skip}`);
-    return;
-  }
-  const apiMissing = lftfNotebookApiMissing();
-  if (apiMissing) {
-    t.skip(apiMissing);
-    return;
-  }
+  const python = notebookPythonOrSkip(t);
+  if (!python) return;
   const tmp = mkdtempSync(join(tmpdir(), 'lftf-kernel-test-'));
   try {
     const prefix = join(tmp, 'prefix');
-    installKernel(prefix, found.python);
+    installKernel(prefix, python);
     const spec = JSON.parse(readFileSync(join(prefix, 'share', 'jupyter', 'kernels', 'lftf', 'kernel.json'), 'utf8'));
     assert.equal(spec.display_name, 'TypeScript (LFTF)');
     assert.ok(existsSync(join(ROOT, 'node_modules', 'lftf', 'package.json')), 'node_modules/lftf link made');
 
     const started = Date.now();
-    const out = executeNotebook(found.python, jupyterEnv(join(tmp, 'home'), prefix), join(ROOT, 'test', 'fixtures', 'notebooks', 'display-all.ipynb'), tmp);
+    const out = executeNotebook(python, jupyterEnv(join(tmp, 'home'), prefix), join(ROOT, 'test', 'fixtures', 'notebooks', 'display-all.ipynb'), tmp);
     t.diagnostic(`nbconvert --execute took ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     const cells = (JSON.parse(readFileSync(out, 'utf8')) as { cells: Cell[] }).cells.filter((c) => c.cell_type === 'code');

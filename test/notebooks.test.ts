@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { LFTF_MIME } from '../src/results.js';
-import { ROOT, executeNotebook, installKernel, jupyterEnv, jupyterPython, lftfNotebookApiMissing } from './browser/jupyter.js';
+import { ROOT, executeNotebook, installKernel, jupyterEnv, notebookPythonOrSkip } from './browser/jupyter.js';
 
 interface Output {
   output_type: string;
@@ -79,23 +79,15 @@ describe('walkthrough notebooks', () => {
   });
 
   test('each notebook executes on the lftf kernel without errors and shows an LFTF result', { timeout: 900_000 }, (t) => {
-    const found = jupyterPython(['jupyter_client', 'nbconvert']);
-    if ('skip' in found) {
-      t.skip(`no Jupyter: ${found.skip}`);
-      return;
-    }
-    const apiMissing = lftfNotebookApiMissing();
-    if (apiMissing) {
-      t.skip(apiMissing);
-      return;
-    }
+    const python = notebookPythonOrSkip(t);
+    if (!python) return;
     const tmp = mkdtempSync(join(tmpdir(), 'lftf-notebooks-test-'));
     mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
     const work = mkdtempSync(join(ROOT, 'test-artifacts', 'notebooks-'));
     let passed = false;
     try {
       const prefix = join(tmp, 'prefix');
-      installKernel(prefix, found.python);
+      installKernel(prefix, python);
       const env = jupyterEnv(join(tmp, 'home'), prefix);
       const outDir = join(work, 'executed');
       mkdirSync(outDir);
@@ -103,7 +95,7 @@ describe('walkthrough notebooks', () => {
         const copy = join(work, name);
         writeFileSync(copy, JSON.stringify(withSmokeBudget(read(join(NOTEBOOKS, name)), name), null, 1));
         const started = Date.now();
-        const out = executeNotebook(found.python, env, copy, outDir, 600);
+        const out = executeNotebook(python, env, copy, outDir, 600);
         t.diagnostic(`${name}: nbconvert --execute took ${((Date.now() - started) / 1000).toFixed(1)} s`);
         const code = read(out).cells.filter((c) => c.cell_type === 'code');
         const outputs = code.flatMap((c) => c.outputs ?? []);

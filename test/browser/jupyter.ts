@@ -168,3 +168,21 @@ export async function startJupyterLab(opts: { python: string; env: NodeJS.Proces
   await stop();
   throw new Error(`JupyterLab ${exited ?? 'did not answer in time'}; log: ${opts.logFile}`);
 }
+
+/**
+ * The Python with Jupyter (and nbconvert) for a notebook test, or null after skipping the test
+ * visibly with the reason (no Jupyter, or a library without its notebook exports).
+ */
+export function notebookPythonOrSkip(t: { skip: (reason: string) => void }): string | null {
+  const found = jupyterPython(['jupyter_client', 'nbconvert']);
+  if ('skip' in found) {
+    t.skip(`no Jupyter: ${found.skip}`);
+    return null;
+  }
+  const apiMissing = lftfNotebookApiMissing();
+  if (apiMissing) {
+    t.skip(apiMissing);
+    return null;
+  }
+  return found.python;
+}
