@@ -1,6 +1,7 @@
 /**
  * Our decoder against transformers on tiny random checkpoints made by transformers itself:
- * logits on a right-padded batch of prompts of different lengths, per family and backend;
+ * logits on a right-padded batch of prompts of different lengths, per family and backend, also
+ * with several prompts packed into one row;
  * hidden states after every block; token ids against the Python tokenizers library; a model
  * we save loads in transformers with the same logits.
  */
@@ -64,6 +65,26 @@ describe('decoder parity with transformers', { skip }, () => {
         assert.ok(diff <= TOL, `${backend} ${family}: max |diff| ${diff} > ${TOL}`);
         out.logits!.dispose(); out.hidden.dispose(); batch.dispose(); model.dispose();
         assert.equal(tf.memory().numTensors, before, `${backend} ${family}: tensors leaked`);
+      }
+    }
+  });
+
+  test('packed rows (several prompts in one row): the logits of transformers at every real token', async () => {
+    for (const backend of await testBackends()) {
+      await useBackend(backend);
+      for (const family of FAMILIES) {
+        const model = loadModel(join(dir, family));
+        const ref = refs.get(family)!;
+        const batch = model.makeBatch(ref.map((r) => r.ids), { pack: true });
+        assert.ok(batch.B < ref.length, `${family}: the prompts must actually share rows (${batch.B} rows)`);
+        const positions = ref.flatMap((r, s) => r.ids.map((_, t) => batch.at(s, t)));
+        const out = model.forward(batch, { positions });
+        const got = (await out.logits!.array()) as number[][];
+        let n = 0, diff = 0;
+        ref.forEach((r) => r.logits.forEach((row) => { row.forEach((v, j) => { diff = Math.max(diff, Math.abs(v - got[n][j])); }); n++; }));
+        assert.ok(diff <= TOL, `${backend} ${family} packed: max |diff| ${diff} > ${TOL}`);
+        tf.dispose([out.hidden, out.logits!]);
+        batch.dispose(); model.dispose();
       }
     }
   });

@@ -70,7 +70,9 @@ export class Gpt2Model extends DecoderModel {
     }
     const d = this.config.hiddenSize;
     const tok = selectRows(this.p('wte') as tf.Tensor2D, batch.ids).reshape([B, T, d]);
-    const pos = tf.slice(this.p('wpe'), [0, 0], [T, d]);
+    const pos = batch.positionIds
+      ? selectRows(this.p('wpe') as tf.Tensor2D, batch.positionIds).reshape([B, T, d])
+      : tf.slice(this.p('wpe'), [0, 0], [T, d]);
     return tok.add(pos) as tf.Tensor3D;
   }
 

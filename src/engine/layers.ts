@@ -97,8 +97,8 @@ export function attention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: 
   return out.transpose([0, 2, 1, 3]).reshape([B, T, H * hd]);
 }
 
-/** Rotary embedding, transformers' rotate_half layout. x [B,H,T,hd]; cos, sin [T,hd/2]. */
-export function applyRope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
+/** Rotary embedding, transformers' rotate_half layout. x [B,H,T,hd]; cos, sin [T,hd/2] or [B,1,T,hd/2]. */
+export function applyRope(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor4D {
   const half = x.shape[3] / 2;
   const [x1, x2] = tf.split(x, [half, half], 3);
   return tf.concat([x1.mul(cos).sub(x2.mul(sin)), x2.mul(cos).add(x1.mul(sin))], 3) as tf.Tensor4D;

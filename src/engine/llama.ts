@@ -116,8 +116,12 @@ export class LlamaModel extends DecoderModel {
     return m;
   }
 
-  /** cos/sin [T, hd/2] for positions 0..T-1: slices of one table that grows by doubling. */
-  private rope(T: number): [tf.Tensor2D, tf.Tensor2D] {
+  /**
+   * cos/sin for the batch's positions: [T, hd/2] for positions 0..T-1 (every row starts at 0), or
+   * [B,1,T,hd/2] gathered by position id (packed rows). Slices of one table that grows by doubling.
+   */
+  private rope(batch: TokenBatch): [tf.Tensor, tf.Tensor] {
+    const T = batch.T;
     if (!this.ropeTable || this.ropeTable[0].shape[0] < T) {
       const cap = Math.max(64, 2 ** Math.ceil(Math.log2(T)));
       const half = this.invFreq.length;
@@ -133,6 +137,8 @@ export class LlamaModel extends DecoderModel {
       this.ropeTable = [tf.keep(tf.tensor2d(cos, [cap, half])), tf.keep(tf.tensor2d(sin, [cap, half]))];
     }
     const [cos, sin] = this.ropeTable;
+    const ids = batch.positionIds;
+    if (ids) return [cos, sin].map((table) => tf.gather(table, ids).reshape([batch.B, 1, T, -1])) as [tf.Tensor, tf.Tensor];
     return [cos.slice([0, 0], [T, -1]), sin.slice([0, 0], [T, -1])];
   }
 
@@ -144,7 +150,7 @@ export class LlamaModel extends DecoderModel {
     const c = this.config;
     const { B, T } = batch;
     const H = c.numHeads, Hkv = c.numKvHeads, hd = c.headDim, I = c.intermediateSize;
-    const [cos, sin] = this.rope(T);
+    const [cos, sin] = this.rope(batch);
     const a = rmsNorm(x, this.bp(i, 'ln1'), c.normEps) as tf.Tensor3D;
     const qkv = linear(a, this.bp(i, 'qkv_w') as tf.Tensor2D, this.bpOpt(i, 'qkv_b') as tf.Tensor1D | undefined);
     const [q, k, v] = tf.split(qkv, [H * hd, Hkv * hd, Hkv * hd], 2);

@@ -16,12 +16,23 @@ import { selectRows } from './layers.js';
 /** Large negative additive bias for masked attention logits (exp underflows to 0 in float32). */
 export const MASKED = -1e9;
 
+export interface BatchOptions {
+  /**
+   * Pack several short sequences into one row (first fit, longest first), each with its own
+   * positions from 0 and a block-diagonal causal mask: fewer padded slots, the same numbers.
+   * Rows then no longer match sequences: address tokens with `at(seq, t)`.
+   */
+  pack?: boolean;
+}
+
 /**
- * A right-padded batch of token sequences. Right padding keeps every real token at its natural
- * position (0..len-1), so learned and rotary positions need no offsets; the mask hides keys that
- * are in the future or are padding.
+ * Token sequences laid out as B rows of T slots (T = the longest sequence), padded on the right.
+ * Right padding keeps every real token at its natural position (0..len-1), so learned and rotary
+ * positions need no offsets; the mask hides keys that are in the future, padding, or (packed)
+ * another sequence. Everything that reads results goes through `at(seq, t)`.
  */
 export class TokenBatch {
+  /** Rows and slots of the tensors: [B, T]. */
   readonly B: number;
   readonly T: number;
   readonly lengths: number[];
@@ -30,46 +41,82 @@ export class TokenBatch {
   readonly ids: tf.Tensor1D;
   /** Additive attention bias [B,1,T,T]. */
   readonly mask: tf.Tensor4D;
+  /** Position of each slot [B*T] when rows are packed; null when every row starts at 0. */
+  readonly positionIds: tf.Tensor1D | null;
+  /** Where each sequence sits: flat index of its first token. */
+  private readonly starts: number[];
 
-  constructor(seqs: number[][], padId: number, slidingWindow: number | null = null) {
+  constructor(seqs: number[][], padId: number, slidingWindow: number | null = null, opts: BatchOptions = {}) {
     if (seqs.length === 0) throw new LftfError('empty-batch', 'a batch needs at least one sequence');
     const lengths = seqs.map((s) => s.length);
     if (lengths.some((n) => n === 0)) throw new LftfError('empty-sequence', 'a sequence in the batch has no tokens');
     this.seqs = seqs;
     this.lengths = lengths;
-    this.B = seqs.length;
-    this.T = Math.max(...lengths);
-    const { B, T } = this;
+    const T = Math.max(...lengths);
+    this.T = T;
+    // Placement: row and offset per sequence.
+    const place: { row: number; offset: number }[] = new Array(seqs.length);
+    const used: number[] = [];
+    if (opts.pack) {
+      const order = lengths.map((_, i) => i).sort((a, b) => lengths[b] - lengths[a] || a - b);
+      for (const i of order) {
+        let row = used.findIndex((u) => u + lengths[i] <= T);
+        if (row < 0) row = used.push(0) - 1;
+        place[i] = { row, offset: used[row] };
+        used[row] += lengths[i];
+      }
+    } else {
+      lengths.forEach((n, i) => { place[i] = { row: i, offset: 0 }; used.push(n); });
+    }
+    const B = used.length;
+    this.B = B;
+    this.starts = place.map(({ row, offset }) => row * T + offset);
     const ids = new Int32Array(B * T).fill(padId);
-    seqs.forEach((s, b) => ids.set(s, b * T));
-    const mask = new Float32Array(B * T * T);
+    const pos = new Int32Array(B * T);
+    // Segment of each slot (-1: padding).
+    const seg = new Int32Array(B * T).fill(-1);
+    seqs.forEach((s, i) => {
+      const at = this.starts[i];
+      ids.set(s, at);
+      for (let t = 0; t < s.length; t++) {
+        pos[at + t] = t;
+        seg[at + t] = i;
+      }
+    });
+    const mask = new Float32Array(B * T * T).fill(MASKED);
     for (let b = 0; b < B; b++) {
-      const len = lengths[b];
       for (let i = 0; i < T; i++) {
         const row = (b * T + i) * T;
-        for (let j = 0; j < T; j++) {
-          const visible = j <= i && j < len && (slidingWindow === null || i - j < slidingWindow);
-          mask[row + j] = visible ? 0 : MASKED;
+        const si = seg[b * T + i];
+        // A padding slot looks at its row's first slot only: defined, and never read.
+        if (si < 0) {
+          mask[row] = 0;
+          continue;
+        }
+        for (let j = i - pos[b * T + i]; j <= i; j++) {
+          if (slidingWindow === null || i - j < slidingWindow) mask[row + j] = 0;
         }
       }
     }
     this.ids = tf.tensor1d(ids, 'int32');
     this.mask = tf.tensor4d(mask, [B, 1, T, T]);
+    this.positionIds = B < seqs.length ? tf.tensor1d(pos, 'int32') : null;
   }
 
-  /** Flat index into [B*T] of position t in sequence b. */
-  at(b: number, t: number): number {
-    return b * this.T + t;
+  /** Flat index into [B*T] of position t of sequence `seq`. */
+  at(seq: number, t: number): number {
+    return this.starts[seq] + t;
   }
 
   /** Flat index of each sequence's last real token. */
   lastPositions(): number[] {
-    return this.lengths.map((n, b) => this.at(b, n - 1));
+    return this.lengths.map((n, i) => this.at(i, n - 1));
   }
 
   dispose(): void {
     this.ids.dispose();
     this.mask.dispose();
+    this.positionIds?.dispose();
   }
 }
 
@@ -148,8 +195,8 @@ export abstract class DecoderModel {
   /** All weights in the Hugging Face layout and names of this family. */
   abstract toHuggingFace(): TensorToWrite[];
 
-  makeBatch(seqs: number[][]): TokenBatch {
-    return new TokenBatch(seqs, this.padId, this.config.slidingWindow);
+  makeBatch(seqs: number[][], opts: BatchOptions = {}): TokenBatch {
+    return new TokenBatch(seqs, this.padId, this.config.slidingWindow, opts);
   }
 
   /** The variables of block i (what trains when only block i is tuned). */
@@ -159,6 +206,18 @@ export abstract class DecoderModel {
     }
     const prefix = `h.${i}.`;
     return [...this.params].filter(([k]) => k.startsWith(prefix)).map(([, v]) => v);
+  }
+
+  /**
+   * The variables the hidden state entering block `block` can depend on: every block below it
+   * and every parameter outside the blocks (embeddings; the final norm and head are included
+   * too, which only errs on the safe side for callers that use this to detect change).
+   */
+  variablesBelow(block: number): tf.Variable[] {
+    return [...this.params].filter(([k]) => {
+      const m = /^h\.(\d+)\./.exec(k);
+      return !m || Number(m[1]) < block;
+    }).map(([, v]) => v);
   }
 
   allVariables(): tf.Variable[] {
