@@ -1,6 +1,7 @@
 /**
  * No tensor leaks: 1000 scoring batches and 200 tuning steps leave tf.memory().numTensors
- * where a warm-up left it (one-time caches, such as the rotary table, are made during warm-up).
+ * where a warm-up left it (one-time caches, such as the rotary table, are made during warm-up);
+ * BMI ranking run twice adds nothing the second time, and disposing its context frees it all.
  */
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -10,6 +11,7 @@ import { loadModel } from '../src/engine/checkpoint.js';
 import { continuationLogProbs } from '../src/score/continuations.js';
 import { scorePronouns } from '../src/score/pronouns.js';
 import { prepareData } from '../src/lftf/pipeline.js';
+import { rankBlocks } from '../src/lftf/locate.js';
 import { TuneContext, tuneBlocks } from '../src/lftf/tune.js';
 import { referenceCheckpoints, referencePython } from './helpers/python.js';
 import { testBackends, useBackend } from './helpers/backends.js';
@@ -57,6 +59,31 @@ describe('tensor leaks', { skip: py.python ? false : py.reason }, () => {
     assert.equal(during[199], during[1], 'no growth from step to step');
     assert.equal(end, start, 'nothing left behind by a finished run');
     ctx.dispose();
+    model.dispose();
+  });
+
+  test('BMI ranking (trials, estimators, cached prefixes): nothing grows, disposing the context frees it', async (t) => {
+    const backends = await testBackends();
+    await useBackend(backends[0]);
+    const model = loadModel(join(referenceCheckpoints(), 'llama'));
+    const prep = prepareData({ maxTrainPrompts: 16, maxDevPrompts: 8 });
+    const data = { ...prep.data, keepTexts: prep.data.keepTexts.slice(0, 4), devTexts: prep.data.devTexts.slice(0, 4) };
+    // The rotary table is made once per model, on first use.
+    const warm = model.makeBatch([[1, 2]]);
+    const r = model.forward(warm);
+    tf.dispose([r.hidden, r.logits!]);
+    warm.dispose();
+    const bare = tf.memory().numTensors;
+    const ctx = new TuneContext(model, data, 8, 0);
+    const counts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      rankBlocks(ctx, { steps: 1, lr: 1e-3, estimatorChunks: 2 });
+      counts.push(tf.memory().numTensors);
+    }
+    t.diagnostic(`numTensors: model ${bare}, after each ranking ${counts.join(', ')}`);
+    assert.equal(counts[2], counts[1], 'a repeated ranking adds no tensor');
+    ctx.dispose();
+    assert.equal(tf.memory().numTensors, bare, 'disposing the context frees its batches, targets and prefix caches');
     model.dispose();
   });
 });

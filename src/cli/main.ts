@@ -174,7 +174,7 @@ export function buildProgram(): Command {
       await initBackend(program.opts().backend);
       const model = loadModel(resolveModelDir(o.model));
       const prep = prepareData(o);
-      const ctx = new TuneContext(model, prep.data, o.batchSize, o.seed);
+      const ctx = new TuneContext(model, prep.data, o.batchSize, o.seed, { steps: o.steps });
       const bmi = rankBlocks(ctx, { steps: o.steps, lr: o.lr, seed: o.seed, weights: o.weights, estimatorOnly: o.estimatorOnly, progressFor: (l, n) => createProgress(l, n) });
       ctx.dispose();
       const { trials, ...result } = bmi;
@@ -221,7 +221,7 @@ export function buildProgram(): Command {
         ubTolerance: o.ubTolerance, pplTolerance: o.pplTolerance, maxTrainPrompts: o.maxTrainPrompts, maxDevPrompts: o.maxDevPrompts };
       const run = RunDir.open(o.out, { command: 'tune', model: model.name, backend: info.name, seed: o.seed, config }, o.resume);
       const prep = prepareData(o);
-      const ctx = new TuneContext(model, prep.data, o.batchSize, o.seed);
+      const ctx = new TuneContext(model, prep.data, o.batchSize, o.seed, { steps: o.steps });
       let stop = false;
       const onSigint = () => { stop = true; process.stderr.write('\nlftf: stopping after this step; the checkpoint will be saved (Ctrl-C again to abort)\n'); process.off('SIGINT', onSigint); };
       process.on('SIGINT', onSigint);

@@ -4,8 +4,8 @@
  * where M_b is M after tuning block b alone with the LFTF loss on the same budget, seed, data
  * order and learning rate for every block. Each trial restores the block afterwards.
  * Two fast estimators (ours) are reported with their Spearman rho against exact BMI:
- *   first_order      = || d L_fair / d theta_b ||^2 on the training prompts (the loss decrease one
- *                      small gradient step on b alone predicts),
+ *   first_order      = || d L_fair / d theta_b ||^2 on the first training bias prompts (the loss
+ *                      decrease one small gradient step on b alone predicts),
  *   hidden_influence = mean over dev bias prompts of 1 - cos(h_in, h_out) of block b at the
  *                      last token of each sequence.
  */
@@ -14,7 +14,7 @@ import type { DecoderModel } from '../engine/model.js';
 import { spearmanRho } from '../metrics/rank.js';
 import type { Progress } from '../notebook/progress.js';
 import type { BmiResult, BmiRow } from '../results.js';
-import { DEFAULT_WEIGHTS } from './objective.js';
+import { fairTerm, PromptSet } from './objective.js';
 import { restoreBlocks, snapshotBlocks, tuneBlocks, type TuneContext, type TuneOptions } from './tune.js';
 
 export interface RankOptions extends TuneOptions {
@@ -22,25 +22,49 @@ export interface RankOptions extends TuneOptions {
   steps?: number;
   /** Training chunks the first-order estimator averages over. */
   estimatorChunks?: number;
+  /** Compute the two fast estimators and their rho against exact BMI (default true). */
+  estimators?: boolean;
   /** Skip exact BMI and rank by this estimator. */
   estimatorOnly?: 'first_order' | 'hidden_influence';
   progressFor?: (label: string, total: number) => Progress;
 }
 
-export function firstOrderScores(ctx: TuneContext, chunks = 4): number[] {
+/**
+ * || d L_fair / d theta_b ||^2 per block, averaged over the first `chunks` chunks of training
+ * bias prompts (the chunks the LFTF steps start with). Only L_fair is computed, on those prompts
+ * alone. One backward pass yields every block's gradient, so blocks are taken in groups
+ * (consecutive, at most `maxGroupParams` parameters whose gradients are held at once), each group
+ * one pass from its lowest block on cached prefixes: for a small model, one pass per chunk.
+ */
+export function firstOrderScores(ctx: TuneContext, chunks = 4, maxGroupParams = 2 ** 27): number[] {
   const model = ctx.model;
-  const w = { ...DEFAULT_WEIGHTS, hint: 0, mass: 0, keep: 0 };
   const scores = new Array<number>(model.numBlocks).fill(0);
-  const n = Math.min(chunks, ctx.train.chunks.length);
-  for (let b = 0; b < model.numBlocks; b++) {
-    const vars = model.blockVariables(b);
+  const set = new PromptSet(model, ctx.data.biasTrain, ctx.batchSize, ctx.seed, { maxChunks: chunks });
+  const n = set.chunks.length;
+  const groups: number[][] = [];
+  for (let b = 0, size = 0; b < model.numBlocks; b++) {
+    const params = model.parameterCount([b]);
+    if (!groups.length || size + params > maxGroupParams) {
+      groups.push([]);
+      size = 0;
+    }
+    groups.at(-1)!.push(b);
+    size += params;
+  }
+  for (const group of groups) {
+    const owner = group.flatMap((b) => model.blockVariables(b).map(() => b));
+    const vars = group.flatMap((b) => model.blockVariables(b));
     for (let c = 0; c < n; c++) {
-      const { value, grads } = tf.variableGrads(() => ctx.train.loss(c, b, w).fair, vars);
-      const sq = tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))).dataSync()[0]);
-      scores[b] += sq / n;
+      const { value, grads } = tf.variableGrads(() => {
+        const { he, she } = set.logProbs(c, group[0]);
+        return fairTerm(he, she);
+      }, vars);
+      const sq = tf.tidy(() => tf.stack(vars.map((v) => tf.sum(tf.square(grads[v.name])))).dataSync());
+      sq.forEach((x, i) => { scores[owner[i]] += x / n; });
       tf.dispose([value, ...Object.values(grads)]);
     }
   }
+  set.dispose();
   return scores;
 }
 
@@ -61,7 +85,7 @@ export function hiddenInfluenceScores(ctx: TuneContext): number[] {
       }));
     });
     values.dataSync().forEach((v, b) => { totals[b] += v; });
-    count += batch.B;
+    count += batch.seqs.length;
     tf.dispose([values, last, r.hidden, ...r.hiddens!]);
   }
   return totals.map((t) => t / count);
@@ -70,9 +94,11 @@ export function hiddenInfluenceScores(ctx: TuneContext): number[] {
 export function rankBlocks(ctx: TuneContext, opts: RankOptions = {}): BmiResult & { trials: { block: number; wall_s: number }[] } {
   const model = ctx.model;
   const L = model.numBlocks;
-  const first = firstOrderScores(ctx, opts.estimatorChunks);
-  const hidden = hiddenInfluenceScores(ctx);
-  const base = ctx.devMetrics(0);
+  const estimators = opts.estimators ?? true;
+  const first = estimators || opts.estimatorOnly === 'first_order' ? firstOrderScores(ctx, opts.estimatorChunks) : new Array<number>(L).fill(NaN);
+  const hidden = estimators || opts.estimatorOnly === 'hidden_influence' ? hiddenInfluenceScores(ctx) : new Array<number>(L).fill(NaN);
+  // The trials start from the context's weights: their dev metrics are known or scored once.
+  const base = opts.start ?? ctx.devMetrics(0);
   const rows: BmiRow[] = [];
   const trials: { block: number; wall_s: number }[] = [];
   const progress = opts.progressFor?.('exact BMI trials', L);
@@ -96,7 +122,7 @@ export function rankBlocks(ctx: TuneContext, opts: RankOptions = {}): BmiResult 
   progress?.done();
   const key = opts.estimatorOnly ?? 'score';
   const exact = rows.map((r) => r.score);
-  const rho = opts.estimatorOnly
+  const rho = opts.estimatorOnly || !estimators
     ? { first_order: NaN, hidden_influence: NaN }
     : { first_order: spearmanRho(exact, first), hidden_influence: spearmanRho(exact, hidden) };
   const top = [...rows].sort((a, b) => (b[key] as number) - (a[key] as number) || a.block - b.block)[0].block;

@@ -9,9 +9,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LftfError } from '../errors.js';
 import type { DecoderModel, TokenBatch } from '../engine/model.js';
-import { planContinuations, targetLogProbs } from '../score/continuations.js';
+import { packPlan, planContinuations, targetLogProbs } from '../score/continuations.js';
+import { planPerplexity, type PerplexityOptions, type PerplexityResult } from '../score/perplexity.js';
 import type { PromptRow } from '../score/pronouns.js';
 import { makeRng, shuffled } from '../util/random.js';
+import { PrefixCache } from './prefix.js';
 
 export interface LossWeights {
   hint: number;
@@ -28,20 +30,12 @@ interface Chunk {
   /** [2n, Q] 0/1: request r (prompt i: he = 2i, she = 2i+1) sums its token log-probs. */
   assign: tf.Tensor2D;
   rows: PromptRow[];
-  /** Hidden state entering block `cachedFrom`, computed once. */
-  prefix?: tf.Tensor3D;
-  cachedFrom?: number;
+  prefix: PrefixCache;
 }
 
-function prefixFor(model: DecoderModel, chunk: { batch: TokenBatch; prefix?: tf.Tensor3D; cachedFrom?: number }, from: number): tf.Tensor3D | undefined {
-  if (from === 0) return undefined;
-  if (chunk.cachedFrom !== from) {
-    chunk.prefix?.dispose();
-    // Kept: callers run inside tidy / variableGrads scopes that would otherwise free the cache.
-    chunk.prefix = tf.keep(tf.tidy(() => model.forward(chunk.batch, { toBlock: from, positions: 'none' }).hidden));
-    chunk.cachedFrom = from;
-  }
-  return chunk.prefix;
+/** L_fair from log P(he), log P(she) per prompt: mean (P(he) - P(she))^2. */
+export function fairTerm(logHe: tf.Tensor1D, logShe: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.square(tf.exp(logHe).sub(tf.exp(logShe)))) as tf.Scalar);
 }
 
 /** Pronoun prompts cut into fixed chunks, each with its plan and cached prefix. */
@@ -49,16 +43,19 @@ export class PromptSet {
   readonly chunks: Chunk[] = [];
   readonly size: number;
 
-  constructor(readonly model: DecoderModel, rows: readonly PromptRow[], chunkSize: number, seed: number, pronouns = { male: 'he', female: 'she' }) {
-    this.size = rows.length;
-    const order = shuffled(rows.map((_, i) => i), makeRng(seed));
+  /** Rows are shuffled with `seed` and cut into chunks of `chunkSize` (at most `maxChunks`). */
+  constructor(readonly model: DecoderModel, rows: readonly PromptRow[], chunkSize: number, seed: number,
+    opts: { pronouns?: { male: string; female: string }; maxChunks?: number } = {}) {
+    const pronouns = opts.pronouns ?? { male: 'he', female: 'she' };
+    const order = shuffled(rows.map((_, i) => i), makeRng(seed)).slice(0, (opts.maxChunks ?? Infinity) * chunkSize);
+    this.size = order.length;
     for (let c = 0; c < order.length; c += chunkSize) {
       const chunkRows = order.slice(c, c + chunkSize).map((i) => rows[i]);
       const plan = planContinuations(model.tokenizer, chunkRows.flatMap((r) => [
         { context: r.prompt, continuation: ` ${pronouns.male}` },
         { context: r.prompt, continuation: ` ${pronouns.female}` },
       ]));
-      const batch = model.makeBatch(plan.seqs);
+      const batch = model.makeBatch(plan.seqs, { pack: true });
       const positions: number[] = [], targets: number[] = [];
       const Q = plan.requests.reduce((a, q) => a + q.length, 0);
       const assign = new Float32Array(plan.requests.length * Q);
@@ -68,14 +65,14 @@ export class PromptSet {
         targets.push(query.target);
         assign[r * Q + q++] = 1;
       }));
-      this.chunks.push({ batch, positions, targets, assign: tf.tensor2d(assign, [plan.requests.length, Q]), rows: chunkRows });
+      this.chunks.push({ batch, positions, targets, assign: tf.tensor2d(assign, [plan.requests.length, Q]), rows: chunkRows, prefix: new PrefixCache(model, batch) });
     }
   }
 
   /** log P(he), log P(she) per prompt of chunk c, running blocks from `from` (differentiable). */
   logProbs(c: number, from: number): { he: tf.Tensor1D; she: tf.Tensor1D } {
     const chunk = this.chunks[c];
-    const hidden = prefixFor(this.model, chunk, from);
+    const hidden = chunk.prefix.get(from);
     return tf.tidy(() => {
       const { logits } = this.model.forward(chunk.batch, { fromBlock: from, hidden, positions: chunk.positions });
       const tokenLp = targetLogProbs(logits as tf.Tensor2D, chunk.targets);
@@ -98,8 +95,49 @@ export class PromptSet {
   }
 
   dispose(): void {
-    for (const c of this.chunks) tf.dispose([c.batch.ids, c.batch.mask, c.assign, ...(c.prefix ? [c.prefix] : [])]);
+    for (const c of this.chunks) {
+      c.batch.dispose();
+      c.assign.dispose();
+      c.prefix.dispose();
+    }
     this.chunks.length = 0;
+  }
+}
+
+/**
+ * Held-out text for dev perplexity, packed once exactly as `perplexity()` packs it (same
+ * windows, batches and order, so the same numbers), each batch with its cached prefix.
+ */
+export class TextSet {
+  private readonly batches: { batch: TokenBatch; positions: number[]; targets: number[]; prefix: PrefixCache }[] = [];
+  readonly tokens: number;
+
+  constructor(readonly model: DecoderModel, texts: readonly string[], opts: PerplexityOptions = {}) {
+    for (const { batch, positions, targets } of packPlan(model, planPerplexity(model, texts, opts), opts)) {
+      this.batches.push({ batch, positions, targets, prefix: new PrefixCache(model, batch) });
+    }
+    this.tokens = this.batches.reduce((a, b) => a + b.targets.length, 0);
+    if (this.tokens === 0) throw new LftfError('empty-text', 'no tokens to score in the dev texts (texts empty or one token long)');
+  }
+
+  /** Perplexity, running blocks from `from` on cached prefixes (no gradient). */
+  perplexity(from: number): PerplexityResult {
+    let total = 0;
+    for (const { batch, positions, targets, prefix } of this.batches) {
+      const hidden = prefix.get(from);
+      const lp = tf.tidy(() => targetLogProbs(this.model.forward(batch, { fromBlock: from, hidden, positions }).logits as tf.Tensor2D, targets));
+      for (const v of lp.dataSync()) total -= v;
+      lp.dispose();
+    }
+    return { ppl: Math.exp(total / this.tokens), nll: total / this.tokens, tokens: this.tokens };
+  }
+
+  dispose(): void {
+    for (const b of this.batches) {
+      b.batch.dispose();
+      b.prefix.dispose();
+    }
+    this.batches.length = 0;
   }
 }
 
@@ -123,11 +161,11 @@ interface StepChunk {
   biasAssign: tf.Tensor2D;
   hintAssign: tf.Tensor2D;
   hintIsMale: tf.Tensor1D;
-  keepLogP0?: tf.Tensor2D;
+  /** Which keep chunk (c mod nk) the chunk holds; -1 without keep text. */
+  keepChunk: number;
   biasLogMass0?: tf.Tensor1D;
   hintLogMass0?: tf.Tensor1D;
-  prefix?: tf.Tensor3D;
-  cachedFrom?: number;
+  prefix: PrefixCache;
 }
 
 /**
@@ -138,6 +176,11 @@ interface StepChunk {
  */
 export class TrainSet {
   readonly chunks: StepChunk[] = [];
+  /** Chunks whose starting-model targets are recorded (0..recorded-1). */
+  recorded = 0;
+  /** log P0 at the keep positions [nKeep, V], per keep chunk: shared by the step chunks that
+   *  hold it (a sequence's logits do not depend on what else is in its batch). */
+  private keepLogP0: (tf.Tensor2D | undefined)[] = [];
 
   constructor(readonly model: DecoderModel, bias: readonly PromptRow[], hint: readonly PromptRow[], keepTexts: readonly string[],
     chunkSize: number, seed: number, pronouns = { male: 'he', female: 'she' }) {
@@ -160,7 +203,7 @@ export class TrainSet {
       const bPlan = plan(bRows), hPlan = plan(hRows);
       const keep = keepChunks.length ? keepChunks[c % keepChunks.length] : [];
       const seqs = [...bPlan.seqs, ...hPlan.seqs, ...keep];
-      const batch = model.makeBatch(seqs);
+      const batch = model.makeBatch(seqs, { pack: true });
       const positions: number[] = [], targets: number[] = [];
       const assignFor = (p: typeof bPlan, offset: number) => {
         const Q = p.requests.reduce((a, q) => a + q.length, 0);
@@ -178,14 +221,14 @@ export class TrainSet {
       let nKeep = 0;
       keep.forEach((sq, i) => { for (let t = 0; t < sq.length; t++) { positions.push(batch.at(bPlan.seqs.length + hPlan.seqs.length + i, t)); nKeep++; } });
       this.chunks.push({ batch, positions, targets, nBiasQ: b.Q, nHintQ: h.Q, nKeep, biasAssign: b.assign, hintAssign: h.assign,
-        hintIsMale: tf.tensor1d(hRows.map((r) => (r.hint === 'male' ? 1 : 0)), 'float32') });
+        keepChunk: keepChunks.length ? c % keepChunks.length : -1, hintIsMale: tf.tensor1d(hRows.map((r) => (r.hint === 'male' ? 1 : 0)), 'float32'), prefix: new PrefixCache(model, batch) });
     }
   }
 
   /** Logits at the chunk's positions, split into the bias, hint and keep parts. */
   private parts(c: number, from: number): { bias: tf.Tensor1D[]; hint: tf.Tensor1D[]; keepLogits: tf.Tensor2D | null } {
     const chunk = this.chunks[c];
-    const hidden = prefixFor(this.model, chunk, from);
+    const hidden = chunk.prefix.get(from);
     const { logits } = this.model.forward(chunk.batch, { fromBlock: from, hidden, positions: chunk.positions });
     const all = logits as tf.Tensor2D;
     const nQ = chunk.nBiasQ + chunk.nHintQ;
@@ -199,21 +242,27 @@ export class TrainSet {
     };
   }
 
-  /** Record what the starting model gives: P0 for L_mass and the keep targets for L_keep. */
-  recordStart(): void {
+  /**
+   * Record what the starting model gives: P0 for L_mass and the keep targets for L_keep, for the
+   * chunks the first `steps` steps use (all chunks by default).
+   */
+  recordStart(steps = Infinity): void {
+    this.recorded = Math.min(this.chunks.length, steps);
+    this.disposeTargets();
     this.chunks.forEach((chunk, c) => {
-      tf.dispose([chunk.keepLogP0, chunk.biasLogMass0, chunk.hintLogMass0].filter((x) => x !== undefined) as tf.Tensor[]);
+      if (c >= this.recorded) return;
+      const k = chunk.keepChunk;
       const [bm, hm, kp] = tf.tidy(() => {
         const p = this.parts(c, 0);
         return [
           tf.logSumExp(tf.stack(p.bias, 1), 1) as tf.Tensor1D,
           tf.logSumExp(tf.stack(p.hint, 1), 1) as tf.Tensor1D,
-          p.keepLogits ? tf.logSoftmax(p.keepLogits) as tf.Tensor2D : tf.zeros([0, 1]) as tf.Tensor2D,
+          ...(k >= 0 && !this.keepLogP0[k] ? [tf.logSoftmax(p.keepLogits!) as tf.Tensor2D] : []),
         ];
       });
       chunk.biasLogMass0 = tf.keep(bm);
       chunk.hintLogMass0 = tf.keep(hm);
-      chunk.keepLogP0 = tf.keep(kp);
+      if (kp) this.keepLogP0[k] = tf.keep(kp as tf.Tensor2D);
     });
   }
 
@@ -221,28 +270,43 @@ export class TrainSet {
   loss(step: number, from: number, w: LossWeights): LossTerms {
     const c = step % this.chunks.length;
     const chunk = this.chunks[c];
-    if (!chunk.biasLogMass0) throw new Error('internal: TrainSet.recordStart() was not called');
+    if (!chunk.biasLogMass0) {
+      throw new LftfError('bad-call', `step ${step + 1} uses training chunk ${c}, whose starting-model targets were not recorded `
+        + `(recorded for the first ${this.recorded} chunks): build the TuneContext with { steps: ${step + 1} } or more`, 'steps');
+    }
     return tf.tidy(() => {
       const p = this.parts(c, from);
       const [bHe, bShe] = p.bias, [hHe, hShe] = p.hint;
-      const fair = tf.mean(tf.square(tf.exp(bHe).sub(tf.exp(bShe)))) as tf.Scalar;
+      const fair = fairTerm(bHe, bShe);
       const hinted = tf.add(hHe.mul(chunk.hintIsMale), hShe.mul(tf.sub(1, chunk.hintIsMale)));
       const hMass = tf.logSumExp(tf.stack([hHe, hShe], 1), 1);
       const hint = tf.mean(tf.neg(hinted.sub(hMass))) as tf.Scalar;
       const bMass = tf.logSumExp(tf.stack([bHe, bShe], 1), 1);
       const mass = tf.mean(tf.concat([tf.square(bMass.sub(chunk.biasLogMass0!)), tf.square(hMass.sub(chunk.hintLogMass0!))])) as tf.Scalar;
-      const keep = (p.keepLogits
-        ? tf.mean(tf.sum(tf.exp(chunk.keepLogP0!).mul(chunk.keepLogP0!.sub(tf.logSoftmax(p.keepLogits))), 1))
+      const logP0 = this.keepLogP0[chunk.keepChunk];
+      const keep = (p.keepLogits && logP0
+        ? tf.mean(tf.sum(tf.exp(logP0).mul(logP0.sub(tf.logSoftmax(p.keepLogits))), 1))
         : tf.scalar(0)) as tf.Scalar;
       const loss = fair.add(hint.mul(w.hint)).add(mass.mul(w.mass)).add(keep.mul(w.keep)) as tf.Scalar;
       return { loss, fair, hint, mass, keep };
     }) as unknown as LossTerms;
   }
 
-  dispose(): void {
+  private disposeTargets(): void {
     for (const c of this.chunks) {
-      tf.dispose([c.batch.ids, c.batch.mask, c.biasAssign, c.hintAssign, c.hintIsMale,
-        ...([c.keepLogP0, c.biasLogMass0, c.hintLogMass0, c.prefix].filter((x) => x !== undefined) as tf.Tensor[])]);
+      tf.dispose([c.biasLogMass0, c.hintLogMass0].filter((x) => x !== undefined) as tf.Tensor[]);
+      c.biasLogMass0 = c.hintLogMass0 = undefined;
+    }
+    tf.dispose(this.keepLogP0.filter((x) => x !== undefined) as tf.Tensor[]);
+    this.keepLogP0 = [];
+  }
+
+  dispose(): void {
+    this.disposeTargets();
+    for (const c of this.chunks) {
+      c.batch.dispose();
+      tf.dispose([c.biasAssign, c.hintAssign, c.hintIsMale]);
+      c.prefix.dispose();
     }
     this.chunks.length = 0;
   }

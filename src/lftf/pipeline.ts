@@ -115,7 +115,10 @@ export function runDemo(model: DecoderModel, opts: DemoOptions = {}): DemoSummar
   log(`before: AFGB ${before.afgb.toFixed(4)}  UB ${before.ub.toFixed(4)}  mass ${before.mass.toFixed(4)}  ppl ${before.ppl.toFixed(3)}  mc ${before.mc.toFixed(3)}`);
 
   t = Date.now();
-  const ctx = new TuneContext(model, data, opts.batchSize ?? 16, seed);
+  const tuneSteps = opts.tuneSteps ?? 40;
+  const bmiSteps = opts.bmiSteps ?? 5;
+  // Starting-model targets only for the training chunks these runs reach.
+  const ctx = new TuneContext(model, data, opts.batchSize ?? 16, seed, { steps: Math.max(tuneSteps, bmiSteps) });
   const tuneOpts: TuneOptions = { lr: opts.lr ?? 5e-4, seed, ...opts.tune };
   const original = snapshotBlocks(model, [...Array(model.numBlocks).keys()]);
   // Every run below starts from these weights: score their dev metrics once.
@@ -123,11 +126,10 @@ export function runDemo(model: DecoderModel, opts: DemoOptions = {}): DemoSummar
   clock('prepare', t);
 
   t = Date.now();
-  const bmi = rankBlocks(ctx, { ...tuneOpts, steps: opts.bmiSteps ?? 5, progressFor: opts.progressFor });
+  const bmi = rankBlocks(ctx, { ...tuneOpts, start: startDev, steps: bmiSteps, progressFor: opts.progressFor });
   clock('locate', t);
   log(`BMI: ${bmi.blocks.map((b) => `${b.block}:${b.score.toFixed(3)}`).join('  ')}  top block ${bmi.top_block}  rho(first-order) ${bmi.rho.first_order.toFixed(3)}  rho(hidden) ${bmi.rho.hidden_influence.toFixed(3)}`);
 
-  const tuneSteps = opts.tuneSteps ?? 40;
   // Same blocks, loss, budget and seed give the same numbers: a repeated configuration (say the
   // random block equals the top block) reuses the earlier run instead of training again.
   const done = new Map<string, { row: ComparisonRow; run: TuningRunResult }>();

@@ -14,10 +14,9 @@ import { readSafetensors, tensorToFloat32, writeSafetensors } from '../engine/sa
 import { afgbScore, ubScore } from '../metrics/bias.js';
 import type { Progress } from '../notebook/progress.js';
 import type { LossStep, TuningRunResult } from '../results.js';
-import { perplexity } from '../score/perplexity.js';
 import type { PromptRow } from '../score/pronouns.js';
 import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
-import { DEFAULT_WEIGHTS, PromptSet, TrainSet, type LossWeights } from './objective.js';
+import { DEFAULT_WEIGHTS, PromptSet, TextSet, TrainSet, type LossWeights } from './objective.js';
 
 export interface TuneData {
   biasTrain: readonly PromptRow[];
@@ -68,24 +67,31 @@ export class TuneContext {
   readonly train: TrainSet;
   readonly devBias: PromptSet;
   readonly devHint: PromptSet;
+  readonly devText: TextSet;
 
-  constructor(readonly model: DecoderModel, readonly data: TuneData, batchSize = 16, seed = 0) {
+  /**
+   * `steps`: the most steps any run on this context will take. The starting model's targets are
+   * recorded for the training chunks those steps use (default: every chunk); a run that needs an
+   * unrecorded chunk stops with an error that says so.
+   */
+  constructor(readonly model: DecoderModel, readonly data: TuneData, readonly batchSize = 16, readonly seed = 0, opts: { steps?: number } = {}) {
     this.train = new TrainSet(model, data.biasTrain, data.hintTrain, data.keepTexts, batchSize, seed);
     this.devBias = new PromptSet(model, data.biasDev, 64, seed + 2);
     this.devHint = new PromptSet(model, data.hintDev, 64, seed + 3);
+    this.devText = new TextSet(model, data.devTexts);
     // The starting model's pronoun mass and next-token distributions: L_mass and L_keep targets.
-    this.train.recordStart();
+    this.train.recordStart(opts.steps);
   }
 
   devMetrics(from = 0): DevMetrics {
     const toItems = (ps: ReturnType<PromptSet['probabilities']>) => ps.map(({ row, p_he, p_she }) => ({ ...row, p_he, p_she }));
     const bias = toItems(this.devBias.probabilities(from));
     const hint = toItems(this.devHint.probabilities(from));
-    return { afgb: afgbScore(bias), ub: ubScore(hint), ppl: perplexity(this.model, this.data.devTexts).ppl };
+    return { afgb: afgbScore(bias), ub: ubScore(hint), ppl: this.devText.perplexity(from).ppl };
   }
 
   dispose(): void {
-    for (const s of [this.train, this.devBias, this.devHint]) s.dispose();
+    for (const s of [this.train, this.devBias, this.devHint, this.devText]) s.dispose();
   }
 }
 
@@ -149,93 +155,109 @@ export function tuneBlocks(ctx: TuneContext, blocks: number[], opts: TuneOptions
   let best: { step: number; afgb: number } | null = null;
   let bestWeights: tf.Tensor[] | null = null;
   const initial = snapshotBlocks(model, sorted);
-
-  if (opts.runDir) ensureDir(opts.runDir, 'cannot create run directory');
-  const paths = opts.runDir ? checkpointPaths(opts.runDir) : null;
-  if (opts.resume && paths && existsSync(paths.weights)) {
-    const file = readSafetensors(paths.weights);
-    let state: CheckpointState;
-    try {
-      state = JSON.parse(file.metadata.state ?? '') as CheckpointState;
-    } catch {
-      throw new LftfError('bad-resume', 'checkpoint has no readable state in its metadata', paths.weights);
+  // Whatever happens (a bad checkpoint, a non-finite loss), the snapshots and Adam's slots are freed.
+  try {
+    if (opts.runDir) ensureDir(opts.runDir, 'cannot create run directory');
+    const paths = opts.runDir ? checkpointPaths(opts.runDir) : null;
+    if (opts.resume && paths && existsSync(paths.weights)) {
+      const file = readSafetensors(paths.weights);
+      let state: CheckpointState;
+      try {
+        state = JSON.parse(file.metadata.state ?? '') as CheckpointState;
+      } catch {
+        throw new LftfError('bad-resume', 'checkpoint has no readable state in its metadata', paths.weights);
+      }
+      if (JSON.stringify(state.blocks) !== JSON.stringify(sorted)) {
+        throw new LftfError('bad-resume', `checkpoint tunes blocks [${state.blocks}], this run [${sorted}]`, paths.weights);
+      }
+      vars.forEach((v, i) => v.assign(tf.tensor(tensorToFloat32(file, `param.${i}`), v.shape)));
+      // Create Adam's slots with an all-zero gradient step (moves nothing), then load them.
+      tf.tidy(() => opt.applyGradients(vars.map((v) => ({ name: v.name, tensor: tf.zerosLike(v) }))));
+      const o = opt as unknown as { accumulatedFirstMoment: { variable: tf.Variable }[]; accumulatedSecondMoment: { variable: tf.Variable }[]; accBeta1: tf.Variable; accBeta2: tf.Variable };
+      vars.forEach((v, i) => {
+        o.accumulatedFirstMoment[i].variable.assign(tf.tensor(tensorToFloat32(file, `adam_m.${i}`), v.shape));
+        o.accumulatedSecondMoment[i].variable.assign(tf.tensor(tensorToFloat32(file, `adam_v.${i}`), v.shape));
+      });
+      o.accBeta1.assign(tf.scalar(tensorToFloat32(file, 'adam_acc_beta1')[0]));
+      o.accBeta2.assign(tf.scalar(tensorToFloat32(file, 'adam_acc_beta2')[0]));
+      if (state.best) bestWeights = vars.map((v, i) => tf.keep(tf.tensor(tensorToFloat32(file, `best.${i}`), v.shape)));
+      history = state.steps;
+      startStep = state.step;
+      start = state.start;
+      best = state.best;
+    } else {
+      start = opts.start ?? ctx.devMetrics(from);
     }
-    if (JSON.stringify(state.blocks) !== JSON.stringify(sorted)) {
-      throw new LftfError('bad-resume', `checkpoint tunes blocks [${state.blocks}], this run [${sorted}]`, paths.weights);
-    }
-    vars.forEach((v, i) => v.assign(tf.tensor(tensorToFloat32(file, `param.${i}`), v.shape)));
-    // Create Adam's slots with an all-zero gradient step (moves nothing), then load them.
-    tf.tidy(() => opt.applyGradients(vars.map((v) => ({ name: v.name, tensor: tf.zerosLike(v) }))));
-    const o = opt as unknown as { accumulatedFirstMoment: { variable: tf.Variable }[]; accumulatedSecondMoment: { variable: tf.Variable }[]; accBeta1: tf.Variable; accBeta2: tf.Variable };
-    vars.forEach((v, i) => {
-      o.accumulatedFirstMoment[i].variable.assign(tf.tensor(tensorToFloat32(file, `adam_m.${i}`), v.shape));
-      o.accumulatedSecondMoment[i].variable.assign(tf.tensor(tensorToFloat32(file, `adam_v.${i}`), v.shape));
-    });
-    o.accBeta1.assign(tf.scalar(tensorToFloat32(file, 'adam_acc_beta1')[0]));
-    o.accBeta2.assign(tf.scalar(tensorToFloat32(file, 'adam_acc_beta2')[0]));
-    if (state.best) bestWeights = vars.map((v, i) => tf.keep(tf.tensor(tensorToFloat32(file, `best.${i}`), v.shape)));
-    history = state.steps;
-    startStep = state.step;
-    start = state.start;
-    best = state.best;
-  } else {
-    start = opts.start ?? ctx.devMetrics(from);
-  }
 
-  const progress = opts.progress;
-  progress?.start(steps - startStep, `tuning blocks [${sorted}]`);
-  const within = (m: DevMetrics) => m.ub >= (start.ub >= 0 ? (1 - ubTol) * start.ub : (1 + ubTol) * start.ub) && m.ppl <= (1 + pplTol) * start.ppl;
-  let step = startStep;
-  let stopped = false;
-  while (step < steps) {
-    if (opts.shouldStop?.()) { stopped = true; break; }
-    let terms: number[] = [];
-    const { value, grads } = tf.variableGrads(() => {
-      const t = ctx.train.loss(step, from, w);
-      terms = [t.fair, t.hint, t.mass, t.keep].map((x) => x.dataSync()[0]);
-      return t.loss;
-    }, vars);
-    const loss = value.dataSync()[0];
-    if (!Number.isFinite(loss) || terms.some((x) => !Number.isFinite(x))) {
-      const names = ['fair', 'hint', 'mass', 'keep'];
-      const bad = terms.map((x, i) => (Number.isFinite(x) ? null : names[i])).filter(Boolean);
+    const progress = opts.progress;
+    progress?.start(steps - startStep, `tuning blocks [${sorted}]`);
+    const within = (m: DevMetrics) => m.ub >= (start.ub >= 0 ? (1 - ubTol) * start.ub : (1 + ubTol) * start.ub) && m.ppl <= (1 + pplTol) * start.ppl;
+    let step = startStep;
+    let stopped = false;
+    while (step < steps) {
+      if (opts.shouldStop?.()) { stopped = true; break; }
+      let terms: number[] = [];
+      const { value, grads } = tf.variableGrads(() => {
+        const t = ctx.train.loss(step, from, w);
+        terms = [t.fair, t.hint, t.mass, t.keep].map((x) => x.dataSync()[0]);
+        return t.loss;
+      }, vars);
+      const loss = value.dataSync()[0];
+      if (!Number.isFinite(loss) || terms.some((x) => !Number.isFinite(x))) {
+        const names = ['fair', 'hint', 'mass', 'keep'];
+        const bad = terms.map((x, i) => (Number.isFinite(x) ? null : names[i])).filter(Boolean);
+        tf.dispose([value, ...Object.values(grads)]);
+        throw new LftfError('non-finite-loss', `loss is not finite at step ${step + 1} (term ${bad.join(', ') || 'total'}); the last good checkpoint is kept`, opts.runDir);
+      }
+      opt.applyGradients(grads as tf.NamedTensorMap as never);
       tf.dispose([value, ...Object.values(grads)]);
-      throw new LftfError('non-finite-loss', `loss is not finite at step ${step + 1} (term ${bad.join(', ') || 'total'}); the last good checkpoint is kept`, opts.runDir);
-    }
-    opt.applyGradients(grads as tf.NamedTensorMap as never);
-    tf.dispose([value, ...Object.values(grads)]);
-    step++;
-    const row: LossStep = { step, loss, fair: terms[0], hint: terms[1], mass: terms[2], keep: terms[3] };
-    if ((evalEvery > 0 && step % evalEvery === 0) || step === steps) {
-      const m = ctx.devMetrics(from);
-      Object.assign(row, { dev_afgb: m.afgb, dev_ub: m.ub, dev_ppl: m.ppl });
-      if (within(m) && (!best || m.afgb < best.afgb)) {
-        best = { step, afgb: m.afgb };
-        if (bestWeights) tf.dispose(bestWeights);
-        bestWeights = snapshotBlocks(model, sorted);
+      step++;
+      const row: LossStep = { step, loss, fair: terms[0], hint: terms[1], mass: terms[2], keep: terms[3] };
+      if ((evalEvery > 0 && step % evalEvery === 0) || step === steps) {
+        const m = ctx.devMetrics(from);
+        Object.assign(row, { dev_afgb: m.afgb, dev_ub: m.ub, dev_ppl: m.ppl });
+        if (within(m) && (!best || m.afgb < best.afgb)) {
+          best = { step, afgb: m.afgb };
+          if (bestWeights) tf.dispose(bestWeights);
+          bestWeights = snapshotBlocks(model, sorted);
+        }
+      }
+      history.push(row);
+      progress?.tick(1, { loss: Number(loss.toFixed(4)), fair: Number(terms[0].toFixed(4)) });
+      if (paths && opts.checkpointEvery && (step % opts.checkpointEvery === 0 || step === steps)) {
+        saveCheckpoint(opts.runDir!, model, sorted, opt, { step, blocks: sorted, steps: history, best, start } satisfies CheckpointState, bestWeights);
+        opts.onCheckpoint?.(history);
       }
     }
-    history.push(row);
-    progress?.tick(1, { loss: Number(loss.toFixed(4)), fair: Number(terms[0].toFixed(4)) });
-    if (paths && opts.checkpointEvery && (step % opts.checkpointEvery === 0 || step === steps)) {
-      saveCheckpoint(opts.runDir!, model, sorted, opt, { step, blocks: sorted, steps: history, best, start } satisfies CheckpointState, bestWeights);
-      opts.onCheckpoint?.(history);
-    }
-  }
-  progress?.done();
-  if (stopped && paths) saveCheckpoint(opts.runDir!, model, sorted, opt, { step, blocks: sorted, steps: history, best, start } satisfies CheckpointState, bestWeights);
+    progress?.done();
+    if (stopped && paths) saveCheckpoint(opts.runDir!, model, sorted, opt, { step, blocks: sorted, steps: history, best, start } satisfies CheckpointState, bestWeights);
 
-  // Keep the best weights (or the start, when no evaluation stayed within tolerance).
-  if ((opts.select ?? 'best') === 'best') {
-    if (bestWeights) restoreBlocks(model, sorted, bestWeights);
-    else if (best === null) restoreBlocks(model, sorted, initial);
+    // Keep the best weights (or the start, when no evaluation stayed within tolerance). The dev
+    // metrics of the kept weights are known whenever they were evaluated: not scored again.
+    const evaluatedAt = (s: number): DevMetrics | null => {
+      const r = history.find((x) => x.step === s && x.dev_afgb !== undefined);
+      return r ? { afgb: r.dev_afgb!, ub: r.dev_ub!, ppl: r.dev_ppl! } : null;
+    };
+    let final: DevMetrics | null = null;
+    if ((opts.select ?? 'best') === 'best' && (bestWeights || best === null)) {
+      if (bestWeights) {
+        restoreBlocks(model, sorted, bestWeights);
+        final = evaluatedAt(best!.step);
+      } else {
+        restoreBlocks(model, sorted, initial);
+        final = start;
+      }
+    } else {
+      final = evaluatedAt(step);
+    }
+    final ??= ctx.devMetrics(from);
+    return {
+      kind: 'tuning-run', model: model.name, blocks: sorted, steps: history, best_step: best?.step ?? 0,
+      trainable_params: trainable, wall_s: (Date.now() - t0) / 1000, start, final,
+    };
+  } finally {
+    tf.dispose(initial);
+    if (bestWeights) tf.dispose(bestWeights);
+    opt.dispose();
   }
-  const final = ctx.devMetrics(from);
-  tf.dispose(initial);
-  if (bestWeights) tf.dispose(bestWeights);
-  opt.dispose();
-  return {
-    kind: 'tuning-run', model: model.name, blocks: sorted, steps: history, best_step: best?.step ?? 0,
-    trainable_params: trainable, wall_s: (Date.now() - t0) / 1000, start, final,
-  };
 }

@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LftfError } from '../errors.js';
-import type { DecoderModel } from '../engine/model.js';
+import type { DecoderModel, TokenBatch } from '../engine/model.js';
 import { oneHotFloat } from '../engine/layers.js';
 import type { TextTokenizer } from '../engine/tokenizer.js';
 import type { Progress } from '../notebook/progress.js';
@@ -99,18 +99,30 @@ export function targetLogProbs(logits: tf.Tensor2D, targets: number[]): tf.Tenso
 }
 
 export interface EvalOptions {
-  /** Most sequences in one forward pass. */
+  /** Most rows in one forward pass (short sequences share rows). */
   batchSize?: number;
-  /** Most padded tokens (B*T) in one forward pass. */
+  /** Most token slots (rows x length) in one forward pass. */
   maxBatchTokens?: number;
   progress?: Progress;
 }
 
+/** One forward pass of a plan: which sequences it runs and where each query's logits are. */
+export interface PlanBatch {
+  batch: TokenBatch;
+  /** Flat positions (batch.at) whose logits predict `targets`. */
+  positions: number[];
+  targets: number[];
+  /** For each position: request and query index in the plan. */
+  owners: { req: number; q: number }[];
+}
+
 /**
- * Run a plan without gradients: returns, per request, the summed log-probability and the
- * per-token log-probabilities. Sequences are sorted by length so batches carry little padding.
+ * Cut a plan into forward passes. Sequences go longest first; each pass packs them into rows of
+ * its longest sequence's length (first fit: short sequences share a row, see TokenBatch), with at
+ * most `batchSize` rows and `maxBatchTokens` slots (rows x length). Batches are made as they are
+ * iterated (the caller disposes each).
  */
-export function evaluatePlan(model: DecoderModel, plan: ContinuationPlan, opts: EvalOptions = {}): { logprob: number; tokens: number[] }[] {
+export function* packPlan(model: DecoderModel, plan: ContinuationPlan, opts: EvalOptions = {}): Generator<PlanBatch> {
   const batchSize = opts.batchSize ?? 32;
   const maxTokens = opts.maxBatchTokens ?? 8192;
   const bySeq = new Map<number, { req: number; q: number; query: TokenQuery }[]>();
@@ -119,15 +131,24 @@ export function evaluatePlan(model: DecoderModel, plan: ContinuationPlan, opts: 
     if (!list) bySeq.set(query.seq, (list = []));
     list.push({ req, q, query });
   }));
-  const tokenLp = plan.requests.map((qs) => new Array<number>(qs.length).fill(NaN));
-  const order = [...bySeq.keys()].sort((a, b) => plan.seqs[a].length - plan.seqs[b].length || a - b);
-  opts.progress?.start(order.length);
+  const len = (s: number) => plan.seqs[s].length;
+  const order = [...bySeq.keys()].sort((a, b) => len(b) - len(a) || a - b);
   for (let i = 0; i < order.length;) {
+    const T = len(order[i]);
+    const rows: number[] = [];
     const chunk: number[] = [];
-    while (i < order.length && chunk.length < batchSize && (chunk.length + 1) * plan.seqs[order[i]].length <= Math.max(maxTokens, plan.seqs[order[i]].length)) {
+    while (i < order.length) {
+      const n = len(order[i]);
+      let r = rows.findIndex((used) => used + n <= T);
+      if (r < 0) {
+        if (rows.length >= batchSize || (rows.length + 1) * T > Math.max(maxTokens, T)) break;
+        r = rows.push(0) - 1;
+      }
+      rows[r] += n;
       chunk.push(order[i++]);
     }
-    const batch = model.makeBatch(chunk.map((s) => plan.seqs[s]));
+    // The same first-fit placement as above (same order): rows.length rows.
+    const batch = model.makeBatch(chunk.map((s) => plan.seqs[s]), { pack: true });
     const positions: number[] = [];
     const targets: number[] = [];
     const owners: { req: number; q: number }[] = [];
@@ -138,6 +159,18 @@ export function evaluatePlan(model: DecoderModel, plan: ContinuationPlan, opts: 
         owners.push({ req, q });
       }
     });
+    yield { batch, positions, targets, owners };
+  }
+}
+
+/**
+ * Run a plan without gradients: returns, per request, the summed log-probability and the
+ * per-token log-probabilities.
+ */
+export function evaluatePlan(model: DecoderModel, plan: ContinuationPlan, opts: EvalOptions = {}): { logprob: number; tokens: number[] }[] {
+  const tokenLp = plan.requests.map((qs) => new Array<number>(qs.length).fill(NaN));
+  opts.progress?.start(new Set(plan.requests.flatMap((qs) => qs.map((x) => x.seq))).size);
+  for (const { batch, positions, targets, owners } of packPlan(model, plan, opts)) {
     const values = tf.tidy(() => {
       const { logits } = model.forward(batch, { positions });
       return targetLogProbs(logits as tf.Tensor2D, targets);
@@ -146,7 +179,7 @@ export function evaluatePlan(model: DecoderModel, plan: ContinuationPlan, opts: 
     values.dispose();
     batch.dispose();
     owners.forEach(({ req, q }, n) => { tokenLp[req][q] = lp[n]; });
-    opts.progress?.tick(chunk.length);
+    opts.progress?.tick(batch.seqs.length);
   }
   opts.progress?.done();
   return tokenLp.map((tokens) => ({ logprob: tokens.reduce((a, b) => a + b, 0), tokens }));
