@@ -108,18 +108,24 @@ function halfToFloatTable(): Float32Array {
   return f16Table;
 }
 
-/** Decode a floating-point tensor to float32 (f16 and bf16 are widened exactly). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Decode a floating-point tensor to float32 (f16 and bf16 are widened exactly). An aligned F32
+ * tensor on a little-endian machine comes back as a view of the file's bytes, without a copy:
+ * treat the result as read-only.
+ */
 export function tensorToFloat32(file: SafetensorsFile, name: string): Float32Array {
   const e = file.tensors.get(name);
   if (!e) throw new LftfError('missing-tensor', `tensor "${name}" not found`, file.path);
   const n = (e.end - e.begin) / DTYPE_BYTES[e.dtype];
   const src = file.bytes;
+  if (e.dtype === 'F32' && LITTLE_ENDIAN && (src.byteOffset + e.begin) % 4 === 0) return new Float32Array(src.buffer, src.byteOffset + e.begin, n);
   const view = new DataView(src.buffer, src.byteOffset + e.begin, e.end - e.begin);
   const out = new Float32Array(n);
   switch (e.dtype) {
     case 'F32':
-      if ((src.byteOffset + e.begin) % 4 === 0) out.set(new Float32Array(src.buffer, src.byteOffset + e.begin, n));
-      else for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
+      for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
       break;
     case 'F16': {
       const t = halfToFloatTable();
