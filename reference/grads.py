@@ -1,6 +1,7 @@
-"""Reference gradients: d(mean next-token cross-entropy)/d(weights of one block), transformers GPT-2.
+"""Reference gradients: d(mean next-token cross-entropy)/d(weights of one block), transformers.
 
 Usage: python grads.py MODEL_DIR IN_JSON OUT_JSON ; IN = {"seqs": [[ids...]...], "block": b}
+The block's parameters are those named transformer.h.<b>. (GPT-2) or model.layers.<b>. (Llama family).
 The batch is right-padded with an attention mask; padded positions are not in the loss.
 OUT = {"loss": float, "grads": {hf_name: flat list}} for every parameter of block b.
 """
@@ -16,7 +17,8 @@ seqs, block = data["seqs"], data["block"]
 model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
 for p in model.parameters():
     p.requires_grad_(False)
-prefix = f"transformer.h.{block}."
+names = [n for n, _ in model.named_parameters()]
+prefix = f"transformer.h.{block}." if any(n.startswith("transformer.h.") for n in names) else f"model.layers.{block}."
 trained = {n: p for n, p in model.named_parameters() if n.startswith(prefix)}
 for p in trained.values():
     p.requires_grad_(True)

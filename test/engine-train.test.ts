@@ -1,6 +1,6 @@
 /**
- * Training a chosen block: gradients equal PyTorch's (transformers GPT-2, autograd) on the wasm
- * backend, which lacks the gather gradient; an Adam step changes that block only, leaving every
+ * Training a chosen block: gradients equal PyTorch's (transformers GPT-2 and Llama, autograd) on
+ * the wasm backend, which lacks the gather gradient; an Adam step changes that block only, leaving every
  * other weight bit-identical; no tensors leak.
  */
 import { join } from 'node:path';
@@ -38,6 +38,37 @@ describe('training one block', { skip: py.python ? false : py.reason }, () => {
     });
     assert.ok(worst <= 1e-5, `max |grad diff| ${worst}`);
     tf.dispose([value, ...Object.values(grads)]);
+    batch.dispose();
+    model.dispose();
+  });
+
+  test('llama: gradients w.r.t. block 1 equal PyTorch autograd through RMSNorm and RoPE (wasm)', async () => {
+    await useBackend('wasm');
+    const dir = join(referenceCheckpoints(), 'llama');
+    const model = loadModel(dir);
+    const seqs = texts.map((t) => model.tokenizer.encode(t));
+    const ref = pythonJson<{ loss: number; grads: Record<string, number[]> }>('grads.py', [dir], { seqs, block: 1 });
+    const batch = model.makeBatch(seqs);
+    const vars = model.blockVariables(1);
+    const { value, grads } = tf.variableGrads(() => lmLoss(model, batch), vars);
+    assert.ok(Math.abs(value.dataSync()[0] - ref.loss) < 1e-5, `loss ${value.dataSync()[0]} vs ${ref.loss}`);
+    const grad = (part: string) => grads[vars.find((v) => v.name.endsWith(`/h.1.${part}`))!.name];
+    // Unfused tensors: the norms as they are; o_proj and down_proj are stored transposed ([in, out]).
+    const pairs: [string, tf.Tensor][] = [
+      ['input_layernorm.weight', grad('ln1')],
+      ['post_attention_layernorm.weight', grad('ln2')],
+      ['self_attn.o_proj.weight', grad('o_w').transpose()],
+      ['mlp.down_proj.weight', grad('down_w').transpose()],
+    ];
+    let worst = 0;
+    for (const [name, g] of pairs) {
+      const r = ref.grads[`model.layers.1.${name}`];
+      const ours = g.dataSync();
+      assert.equal(ours.length, r.length, name);
+      r.forEach((x, i) => { worst = Math.max(worst, Math.abs(x - ours[i])); });
+    }
+    assert.ok(worst <= 1e-5, `max |grad diff| ${worst}`);
+    tf.dispose([value, ...Object.values(grads), ...pairs.slice(2).map(([, g]) => g)]);
     batch.dispose();
     model.dispose();
   });
