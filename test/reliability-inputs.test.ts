@@ -172,6 +172,8 @@ const MODEL_CASES: [string, Edit, RegExp][] = [
   ['safetensors: shape disagrees with the model', editSafetensors((h, d, n) => { h[n].shape = [96, 48]; }), new RegExp(`${T}: expected shape \\[48, 96\\], found \\[96, 48\\]`)],
   ['safetensors: truncated data section', editBytes((b) => b.subarray(0, b.length - 1000)), /model\.safetensors: tensor "[^"]+": data_offsets \[\d+, \d+\] lie outside the data section \(\d+ bytes; truncated\?\)/],
   ['safetensors: empty file', editBytes(() => Buffer.alloc(0)), /model\.safetensors: file is 0 bytes/],
+  ['safetensors: 5 bytes', editBytes((b) => b.subarray(0, 5)), /model\.safetensors: file is 5 bytes, too short for the 8-byte header length/],
+  ['safetensors: a folder, not a file', (d) => { rmSync(join(d, 'model.safetensors')); mkdirSync(join(d, 'model.safetensors')); }, /model\.safetensors: cannot read file \(EISDIR\)/],
   ['safetensors: a tensor missing', editSafetensors((h, d, n) => { delete h[n]; }), new RegExp(`model\\.safetensors: ${T} not found`)],
   ['safetensors: bad __metadata__', editSafetensors((h) => { (h as any).__metadata__ = { format: 1 }; }), /model\.safetensors: "__metadata__" is not an object of strings/],
   // config.json

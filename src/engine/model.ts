@@ -169,8 +169,13 @@ export abstract class DecoderModel {
   protected addParam(name: string, data: Float32Array, shape: number[]): void {
     const t = tf.tensor(data, shape, 'float32');
     // Trainable in principle; what actually trains is always an explicit variable list.
-    this.params.set(name, tf.variable(t, true, `${this.uid}/${name}`));
+    const v = tf.variable(t, true, `${this.uid}/${name}`);
+    this.params.set(name, v);
     t.dispose();
+    // The native backend keeps `data` on the JS side until a tensor's first use; using it now
+    // moves it into TensorFlow so `data` can be freed while the next weight is read, and a
+    // model's load never holds two copies of its weights (other backends copy at creation).
+    if (tf.getBackend() === 'tensorflow') tf.sum(v).dispose();
   }
 
   protected p(name: string): tf.Variable {

@@ -4,7 +4,7 @@
  * raw little-endian data. Offsets are relative to the end of the header.
  * Every malformation is reported as an LftfError naming the file and the tensor.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { LftfError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 
@@ -25,32 +25,30 @@ export interface TensorEntry {
 
 export interface SafetensorsFile {
   path: string;
-  bytes: Uint8Array;
   tensors: Map<string, TensorEntry>;
   metadata: Record<string, string>;
+  /** Bytes [begin, end) of the file (a file on disk is read there and then, not kept in memory). */
+  read(begin: number, end: number): Uint8Array;
 }
 
 /** Largest header we accept (the reference implementation caps it at 100 MB too). */
 const MAX_HEADER = 100_000_000;
 
-export function parseSafetensors(bytes: Uint8Array, path = '<buffer>'): SafetensorsFile {
+/** Validate the header (N bytes of JSON after the 8-byte length) of a file of `size` bytes. */
+function parseHeader(headerBytes: Uint8Array, size: number, path: string): Omit<SafetensorsFile, 'read'> {
   const fail = (msg: string, tensor?: string): never => {
     throw new LftfError('bad-safetensors', msg, tensor ? `${path}: tensor "${tensor}"` : path);
   };
-  if (bytes.byteLength < 8) fail(`file is ${bytes.byteLength} bytes, too short for the 8-byte header length (truncated?)`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = Number(view.getBigUint64(0, true));
-  if (n > MAX_HEADER) fail(`header length ${n} is implausibly large (corrupt file?)`);
-  if (8 + n > bytes.byteLength) fail(`header length ${n} runs past the end of the file (${bytes.byteLength} bytes; truncated?)`);
+  const n = headerBytes.byteLength;
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (e) {
     fail(`header is not valid JSON (${(e as Error).message})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
   const dataStart = 8 + n;
-  const dataLen = bytes.byteLength - dataStart;
+  const dataLen = size - dataStart;
   const tensors = new Map<string, TensorEntry>();
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
@@ -79,17 +77,65 @@ export function parseSafetensors(bytes: Uint8Array, path = '<buffer>'): Safetens
     if (want !== en - b) fail(`shape [${shape}] of ${dtype} needs ${want} bytes but data_offsets hold ${en - b}`, name);
     tensors.set(name, { name, dtype, shape, begin: dataStart + b, end: dataStart + en });
   }
-  return { path, bytes, tensors, metadata };
+  return { path, tensors, metadata };
 }
 
-export function readSafetensors(path: string): SafetensorsFile {
-  let bytes: Uint8Array;
+/** The header length N, checked against the file size. */
+function headerLength(first8: Uint8Array, size: number, path: string): number {
+  const fail = (msg: string): never => { throw new LftfError('bad-safetensors', msg, path); };
+  if (size < 8) fail(`file is ${size} bytes, too short for the 8-byte header length (truncated?)`);
+  const n = Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
+  if (n > MAX_HEADER) fail(`header length ${n} is implausibly large (corrupt file?)`);
+  if (8 + n > size) fail(`header length ${n} runs past the end of the file (${size} bytes; truncated?)`);
+  return n;
+}
+
+/** A safetensors file held in memory. */
+export function parseSafetensors(bytes: Uint8Array, path = '<buffer>'): SafetensorsFile {
+  const n = headerLength(bytes, bytes.byteLength, path);
+  const parsed = parseHeader(bytes.subarray(8, 8 + n), bytes.byteLength, path);
+  return { ...parsed, read: (begin, end) => bytes.subarray(begin, end) };
+}
+
+function readExactly(path: string, begin: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let fd: number;
   try {
-    bytes = readFileSync(path);
+    fd = openSync(path, 'r');
   } catch (e) {
     throw new LftfError('missing-file', `cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, path);
   }
-  return parseSafetensors(bytes, path);
+  try {
+    for (let done = 0; done < length;) {
+      let got: number;
+      try {
+        got = readSync(fd, out, done, length - done, begin + done);
+      } catch (e) {
+        throw new LftfError('missing-file', `cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, path);
+      }
+      if (got === 0) throw new LftfError('bad-safetensors', `file ended at byte ${begin + done}, before byte ${begin + length} (changed or truncated while reading?)`, path);
+      done += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return out;
+}
+
+/**
+ * A safetensors file on disk: the header is read and checked now; each tensor's bytes are read
+ * when asked for, so loading a model never holds the whole file in memory.
+ */
+export function readSafetensors(path: string): SafetensorsFile {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (e) {
+    throw new LftfError('missing-file', `cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, path);
+  }
+  const n = headerLength(size >= 8 ? readExactly(path, 0, 8) : new Uint8Array(8), size, path);
+  const parsed = parseHeader(readExactly(path, 8, n), size, path);
+  return { ...parsed, read: (begin, end) => readExactly(path, begin, end - begin) };
 }
 
 // f16 -> f32 through a 65536-entry table: one lookup per value.
@@ -112,16 +158,16 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Decode a floating-point tensor to float32 (f16 and bf16 are widened exactly). An aligned F32
- * tensor on a little-endian machine comes back as a view of the file's bytes, without a copy:
- * treat the result as read-only.
+ * tensor on a little-endian machine comes back as a view of the bytes read, without a copy (of
+ * the caller's buffer, for a file parsed in memory): treat the result as read-only.
  */
 export function tensorToFloat32(file: SafetensorsFile, name: string): Float32Array {
   const e = file.tensors.get(name);
   if (!e) throw new LftfError('missing-tensor', `tensor "${name}" not found`, file.path);
   const n = (e.end - e.begin) / DTYPE_BYTES[e.dtype];
-  const src = file.bytes;
-  if (e.dtype === 'F32' && LITTLE_ENDIAN && (src.byteOffset + e.begin) % 4 === 0) return new Float32Array(src.buffer, src.byteOffset + e.begin, n);
-  const view = new DataView(src.buffer, src.byteOffset + e.begin, e.end - e.begin);
+  const src = file.read(e.begin, e.end);
+  if (e.dtype === 'F32' && LITTLE_ENDIAN && src.byteOffset % 4 === 0) return new Float32Array(src.buffer, src.byteOffset, n);
+  const view = new DataView(src.buffer, src.byteOffset, e.end - e.begin);
   const out = new Float32Array(n);
   switch (e.dtype) {
     case 'F32':
