@@ -1,6 +1,6 @@
 /**
  * The `lftf` command as a user runs it: exit codes, one-line errors naming the place, and the
- * JSON shapes of `data build` and `eval`.
+ * JSON shapes of `data build`, `eval` and `locate`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -74,6 +74,27 @@ test('eval with no --model uses the embedded model and reports perplexity and mu
   assert.equal(j.mc[0].task, 'probe');
   assert.ok(j.mc[0].n >= 100);
   for (const k of ['afgb', 'ub', 'mass', 'signed']) assert.equal(typeof j[k].value, 'number');
+});
+
+test('locate on the embedded model: exact BMI per block, with and without the estimators', () => {
+  const budget = ['--steps', '1', '--max-train-prompts', '32', '--max-dev-prompts', '16', '--json'];
+  const full = run(['locate', ...budget]);
+  assert.equal(full.status, 0, full.stderr);
+  const j = JSON.parse(full.stdout);
+  assert.equal(j.blocks.length, 6);
+  for (const b of j.blocks) {
+    assert.ok(Number.isFinite(b.score) && b.first_order > 0 && b.hidden_influence > 0, JSON.stringify(b));
+  }
+  assert.equal(j.trials.length, 6);
+  assert.ok(j.rho.first_order >= -1 && j.rho.first_order <= 1);
+  const exact = run(['locate', ...budget, '--no-estimators']);
+  assert.equal(exact.status, 0, exact.stderr);
+  const e = JSON.parse(exact.stdout);
+  // Same trials, same numbers; no estimator columns (NaN, written as null) and no rho.
+  assert.deepEqual(e.blocks.map((b: { score: number }) => b.score), j.blocks.map((b: { score: number }) => b.score));
+  assert.equal(e.top_block, j.top_block);
+  assert.ok(e.blocks.every((b: { first_order: unknown; hidden_influence: unknown }) => b.first_order === null && b.hidden_influence === null));
+  assert.equal(e.rho.first_order, null);
 });
 
 test('the bin is executable from npm', () => {

@@ -167,15 +167,17 @@ export function buildProgram(): Command {
   budget(program.command('locate').description('rank blocks by BMI (exact trial fine-tunes) and the two fast estimators'))
     .option('--steps <n>', 'steps per trial (K)', parseIntOption('steps'), 5)
     .option('--estimator-only <name>', 'skip the exact trials: first_order | hidden_influence')
+    .option('--no-estimators', 'exact BMI only: skip the two fast estimators and their rho')
     .option('--out <dir>', 'write DIR/bmi.json')
     .option('--json', 'print JSON')
-    .action(async (o: BudgetOpts & { steps: number; estimatorOnly?: 'first_order' | 'hidden_influence'; out?: string; json?: boolean }) => {
+    .action(async (o: BudgetOpts & { steps: number; estimatorOnly?: 'first_order' | 'hidden_influence'; estimators: boolean; out?: string; json?: boolean }) => {
       if (o.estimatorOnly && !['first_order', 'hidden_influence'].includes(o.estimatorOnly)) throw new LftfError('bad-option', `unknown estimator "${o.estimatorOnly}"`, '--estimator-only');
       await initBackend(program.opts().backend);
       const model = loadModel(resolveModelDir(o.model));
       const prep = prepareData(o);
       const ctx = new TuneContext(model, prep.data, o.batchSize, o.seed, { steps: o.steps });
-      const bmi = rankBlocks(ctx, { steps: o.steps, lr: o.lr, seed: o.seed, weights: o.weights, estimatorOnly: o.estimatorOnly, progressFor: (l, n) => createProgress(l, n) });
+      const bmi = rankBlocks(ctx, { steps: o.steps, lr: o.lr, seed: o.seed, weights: o.weights, estimatorOnly: o.estimatorOnly, estimators: o.estimators,
+        progressFor: (l, n) => createProgress(l, n) });
       ctx.dispose();
       const { trials, ...result } = bmi;
       if (o.out) {
