@@ -1,10 +1,10 @@
 /**
  * The LFTF objective (this project's definition; see METHOD.md "Ours: the LFTF loss"):
  *   L = L_fair + w_hint * L_hint + w_mass * L_mass + w_keep * L_keep
- * computed from a given block onwards. Prompts are cut into fixed chunks once; the hidden state
- * entering the lowest trained block is computed once per chunk and reused at every step (the
- * frozen blocks below never change), so a step runs only the blocks from there up.
- * PromptSet scores prompts (dev evaluation); TrainSet holds the training steps.
+ * computed from a given block onwards. Prompts are cut into fixed chunks once, each one packed
+ * batch; the hidden state entering the lowest trained block is cached per chunk (PrefixCache:
+ * reused while the frozen blocks below are unchanged), so a step runs only the blocks from there
+ * up. PromptSet scores prompts and TextSet dev text (dev evaluation); TrainSet holds the steps.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LftfError } from '../errors.js';
@@ -170,7 +170,7 @@ interface StepChunk {
 
 /**
  * The training data of one LFTF run, cut into fixed step chunks. Chunk c holds bias chunk
- * c mod nb, hint chunk c mod nh and keep chunk c mod nk as ONE padded batch, so a step is one
+ * c mod nb, hint chunk c mod nh and keep chunk c mod nk as ONE packed batch, so a step is one
  * forward and one backward pass; step s uses chunk s mod N. The data a step sees is therefore a
  * function of the step number alone, and a resumed run sees the same data.
  */
