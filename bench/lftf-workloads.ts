@@ -11,11 +11,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DecoderModel } from '../src/engine/model.js';
 import { rankBlocks } from '../src/lftf/locate.js';
-import { DEFAULT_WEIGHTS, TrainSet, type LossWeights } from '../src/lftf/objective.js';
+import { chunksOf, DEFAULT_WEIGHTS, shuffledChunks, TrainSet, type LossWeights } from '../src/lftf/objective.js';
 import { prepareData, runDemo, type DemoOptions } from '../src/lftf/pipeline.js';
 import { TuneContext, type TuneData } from '../src/lftf/tune.js';
 import type { PromptRow } from '../src/score/pronouns.js';
-import { makeRng, randInt, shuffled } from '../src/util/random.js';
+import { makeRng, randInt } from '../src/util/random.js';
 import type { Agreement, ModelFacts, OursSession, Workload, WorkloadPlan } from './workloads.js';
 
 const CHUNK = 16;
@@ -47,18 +47,10 @@ const toRow = (p: Prompt, i: number, dataset: 'genbias' | 'genhint'): PromptRow 
   id: `bench/${dataset}/${i}`, dataset, profession: p.profession ?? '', template_id: '', scale: 'word', prompt: p.prompt, hint: p.hint,
 });
 
-/** TrainSet's chunking (src/lftf/objective.ts), replayed on plain rows. */
+/** TrainSet's chunking (src/lftf/objective.ts, the same helpers), replayed on plain rows. */
 function composition(bias: Prompt[], hint: Prompt[], keep: readonly string[], chunkSize: number, seed: number, keepOk: (t: string) => boolean): StepData[] {
-  const cut = <T>(items: readonly T[], s: number): T[][] => {
-    const order = shuffled(items.map((_, i) => i), makeRng(s));
-    const out: T[][] = [];
-    for (let c = 0; c < order.length; c += chunkSize) out.push(order.slice(c, c + chunkSize).map((i) => items[i]));
-    return out;
-  };
-  const b = cut(bias, seed), h = cut(hint, seed + 1);
-  const k0 = keep.filter(keepOk);
-  const k: string[][] = [];
-  for (let c = 0; c < k0.length; c += chunkSize) k.push(k0.slice(c, c + chunkSize));
+  const b = shuffledChunks(bias, chunkSize, seed), h = shuffledChunks(hint, chunkSize, seed + 1);
+  const k = chunksOf(keep.filter(keepOk), chunkSize);
   const n = Math.max(b.length, h.length);
   return Array.from({ length: n }, (_, c) => ({
     bias: b[c % b.length].map((r) => r.prompt),

@@ -17,9 +17,10 @@ const py = referencePython();
 describe('training one block', { skip: py.python ? false : py.reason }, () => {
   const texts = ['The accountant smiled because', 'Hi there', 'The nurse said she was late. café', 'number seven 3 14'];
 
-  test('gradients of the LM loss w.r.t. block 1 equal PyTorch autograd (wasm)', async () => {
+  /** Our LM-loss gradients w.r.t. block 1 and transformers' (grads.py), on wasm; the losses must agree. */
+  async function block1Grads(family: 'gpt2' | 'llama') {
     await useBackend('wasm');
-    const dir = join(referenceCheckpoints(), 'gpt2');
+    const dir = join(referenceCheckpoints(), family);
     const model = loadModel(dir);
     const seqs = texts.map((t) => model.tokenizer.encode(t));
     const ref = pythonJson<{ loss: number; grads: Record<string, number[]> }>('grads.py', [dir], { seqs, block: 1 });
@@ -27,6 +28,11 @@ describe('training one block', { skip: py.python ? false : py.reason }, () => {
     const vars = model.blockVariables(1);
     const { value, grads } = tf.variableGrads(() => lmLoss(model, batch), vars);
     assert.ok(Math.abs(value.dataSync()[0] - ref.loss) < 1e-5, `loss ${value.dataSync()[0]} vs ${ref.loss}`);
+    return { model, ref, batch, vars, value, grads };
+  }
+
+  test('gradients of the LM loss w.r.t. block 1 equal PyTorch autograd (wasm)', async () => {
+    const { model, ref, batch, vars, value, grads } = await block1Grads('gpt2');
     // GPT-2 keeps the HF layout and order for block weights: variable k is HF tensor k.
     const hf = model.toHuggingFace().filter((t) => t.name.startsWith('transformer.h.1.'));
     assert.equal(hf.length, vars.length);
@@ -43,15 +49,7 @@ describe('training one block', { skip: py.python ? false : py.reason }, () => {
   });
 
   test('llama: gradients w.r.t. block 1 equal PyTorch autograd through RMSNorm and RoPE (wasm)', async () => {
-    await useBackend('wasm');
-    const dir = join(referenceCheckpoints(), 'llama');
-    const model = loadModel(dir);
-    const seqs = texts.map((t) => model.tokenizer.encode(t));
-    const ref = pythonJson<{ loss: number; grads: Record<string, number[]> }>('grads.py', [dir], { seqs, block: 1 });
-    const batch = model.makeBatch(seqs);
-    const vars = model.blockVariables(1);
-    const { value, grads } = tf.variableGrads(() => lmLoss(model, batch), vars);
-    assert.ok(Math.abs(value.dataSync()[0] - ref.loss) < 1e-5, `loss ${value.dataSync()[0]} vs ${ref.loss}`);
+    const { model, ref, batch, vars, value, grads } = await block1Grads('llama');
     const grad = (part: string) => grads[vars.find((v) => v.name.endsWith(`/h.1.${part}`))!.name];
     // Unfused tensors: the norms as they are; o_proj and down_proj are stored transposed ([in, out]).
     const pairs: [string, tf.Tensor][] = [

@@ -26,6 +26,26 @@ export interface BatchOptions {
 }
 
 /**
+ * First-fit placement of sequences, given longest first, into rows of T slots: each goes into the
+ * first row with room, else a new row. Stops before a sequence that would need row `maxRows + 1`;
+ * returns the placements made (one per placed sequence, in order).
+ */
+export function firstFit(lengths: readonly number[], T: number, maxRows = Infinity): { row: number; offset: number }[] {
+  const used: number[] = [];
+  const out: { row: number; offset: number }[] = [];
+  for (const n of lengths) {
+    let row = used.findIndex((u) => u + n <= T);
+    if (row < 0) {
+      if (used.length >= maxRows) break;
+      row = used.push(0) - 1;
+    }
+    out.push({ row, offset: used[row] });
+    used[row] += n;
+  }
+  return out;
+}
+
+/**
  * Token sequences laid out as B rows of T slots (T = the longest sequence), padded on the right.
  * Right padding keeps every real token at its natural position (0..len-1), so learned and rotary
  * positions need no offsets; the mask hides keys that are in the future, padding, or (packed)
@@ -55,20 +75,12 @@ export class TokenBatch {
     const T = Math.max(...lengths);
     this.T = T;
     // Placement: row and offset per sequence.
-    const place: { row: number; offset: number }[] = new Array(seqs.length);
-    const used: number[] = [];
+    const place: { row: number; offset: number }[] = lengths.map((_, i) => ({ row: i, offset: 0 }));
     if (opts.pack) {
       const order = lengths.map((_, i) => i).sort((a, b) => lengths[b] - lengths[a] || a - b);
-      for (const i of order) {
-        let row = used.findIndex((u) => u + lengths[i] <= T);
-        if (row < 0) row = used.push(0) - 1;
-        place[i] = { row, offset: used[row] };
-        used[row] += lengths[i];
-      }
-    } else {
-      lengths.forEach((n, i) => { place[i] = { row: i, offset: 0 }; used.push(n); });
+      firstFit(order.map((i) => lengths[i]), T).forEach((p, k) => { place[order[k]] = p; });
     }
-    const B = used.length;
+    const B = Math.max(...place.map((p) => p.row)) + 1;
     this.B = B;
     this.starts = place.map(({ row, offset }) => row * T + offset);
     const ids = new Int32Array(B * T).fill(padId);

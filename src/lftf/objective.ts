@@ -33,6 +33,18 @@ interface Chunk {
   prefix: PrefixCache;
 }
 
+/** Consecutive slices of `size` items (the last may be shorter). */
+export function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let c = 0; c < items.length; c += size) out.push(items.slice(c, c + size));
+  return out;
+}
+
+/** Items shuffled with `seed`, then cut into chunks of `size`: how every LFTF set orders its data. */
+export function shuffledChunks<T>(items: readonly T[], size: number, seed: number): T[][] {
+  return chunksOf(shuffled(items, makeRng(seed)), size);
+}
+
 /** L_fair from log P(he), log P(she) per prompt: mean (P(he) - P(she))^2. */
 export function fairTerm(logHe: tf.Tensor1D, logShe: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => tf.mean(tf.square(tf.exp(logHe).sub(tf.exp(logShe)))) as tf.Scalar);
@@ -47,10 +59,9 @@ export class PromptSet {
   constructor(readonly model: DecoderModel, rows: readonly PromptRow[], chunkSize: number, seed: number,
     opts: { pronouns?: { male: string; female: string }; maxChunks?: number } = {}) {
     const pronouns = opts.pronouns ?? { male: 'he', female: 'she' };
-    const order = shuffled(rows.map((_, i) => i), makeRng(seed)).slice(0, (opts.maxChunks ?? Infinity) * chunkSize);
-    this.size = order.length;
-    for (let c = 0; c < order.length; c += chunkSize) {
-      const chunkRows = order.slice(c, c + chunkSize).map((i) => rows[i]);
+    const chunks = shuffledChunks(rows, chunkSize, seed).slice(0, opts.maxChunks);
+    this.size = chunks.reduce((a, c) => a + c.length, 0);
+    for (const chunkRows of chunks) {
       const plan = planContinuations(model.tokenizer, chunkRows.flatMap((r) => [
         { context: r.prompt, continuation: ` ${pronouns.male}` },
         { context: r.prompt, continuation: ` ${pronouns.female}` },
@@ -184,16 +195,9 @@ export class TrainSet {
 
   constructor(readonly model: DecoderModel, bias: readonly PromptRow[], hint: readonly PromptRow[], keepTexts: readonly string[],
     chunkSize: number, seed: number, pronouns = { male: 'he', female: 'she' }) {
-    const cut = <T>(items: readonly T[], s: number): T[][] => {
-      const order = shuffled(items.map((_, i) => i), makeRng(s));
-      const out: T[][] = [];
-      for (let c = 0; c < order.length; c += chunkSize) out.push(order.slice(c, c + chunkSize).map((i) => items[i]));
-      return out;
-    };
-    const biasChunks = cut(bias, seed), hintChunks = cut(hint, seed + 1);
+    const biasChunks = shuffledChunks(bias, chunkSize, seed), hintChunks = shuffledChunks(hint, chunkSize, seed + 1);
     const keepSeqs = keepTexts.map((t) => model.tokenizer.encode(t).slice(0, model.config.maxPositions)).filter((x) => x.length > 1);
-    const keepChunks: number[][][] = [];
-    for (let c = 0; c < keepSeqs.length; c += chunkSize) keepChunks.push(keepSeqs.slice(c, c + chunkSize));
+    const keepChunks = chunksOf(keepSeqs, chunkSize);
     if (!biasChunks.length || !hintChunks.length) throw new LftfError('empty-dataset', 'LFTF needs GenBiasEval and GenHintEval training prompts');
     const n = Math.max(biasChunks.length, hintChunks.length);
     for (let c = 0; c < n; c++) {

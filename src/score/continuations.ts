@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LftfError } from '../errors.js';
-import type { DecoderModel, TokenBatch } from '../engine/model.js';
+import { firstFit, type DecoderModel, type TokenBatch } from '../engine/model.js';
 import { oneHotFloat } from '../engine/layers.js';
 import type { TextTokenizer } from '../engine/tokenizer.js';
 import type { Progress } from '../notebook/progress.js';
@@ -135,19 +135,11 @@ export function* packPlan(model: DecoderModel, plan: ContinuationPlan, opts: Eva
   const order = [...bySeq.keys()].sort((a, b) => len(b) - len(a) || a - b);
   for (let i = 0; i < order.length;) {
     const T = len(order[i]);
-    const rows: number[] = [];
-    const chunk: number[] = [];
-    while (i < order.length) {
-      const n = len(order[i]);
-      let r = rows.findIndex((used) => used + n <= T);
-      if (r < 0) {
-        if (rows.length >= batchSize || (rows.length + 1) * T > Math.max(maxTokens, T)) break;
-        r = rows.push(0) - 1;
-      }
-      rows[r] += n;
-      chunk.push(order[i++]);
-    }
-    // The same first-fit placement as above (same order): rows.length rows.
+    const maxRows = Math.min(batchSize, Math.floor(Math.max(maxTokens, T) / T));
+    const placed = firstFit(order.slice(i, i + maxRows * T).map(len), T, maxRows).length;
+    const chunk = order.slice(i, i + placed);
+    i += placed;
+    // TokenBatch packs them with the same first fit, in the same order.
     const batch = model.makeBatch(chunk.map((s) => plan.seqs[s]), { pack: true });
     const positions: number[] = [];
     const targets: number[] = [];
